@@ -1,0 +1,216 @@
+"""The :class:`Model` every family produces, and the spec base class with validation helpers.
+
+A model is a spec plus a dict of parameter tensors.  ``Model.apply(params, x)`` is a pure function
+of its arguments, so it composes with ``torch.func`` and with matrix-free linear algebra on the
+flat parameter vector :math:`w\\in\\mathbb R^P` (parameters concatenated in ``params`` order).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..errors import ConfigError, NumericalError
+
+__all__ = ["FamilySpec", "Model", "check_input"]
+
+
+class FamilySpec:
+    """Base class of the frozen spec dataclasses.
+
+    Subclasses implement :meth:`forward` on a batch ``x`` of shape ``(n, input_dim)`` returning
+    ``(n, output_dim)`` and :meth:`_draw` drawing the initial parameters on the CPU in float64
+    from a seeded generator (so a seed gives the same weights on every device and dtype).
+    """
+
+    input_dim: int
+    output_dim: int = 1
+
+    def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
+        raise NotImplementedError
+
+    def param_blocks(self, params: Mapping[str, Tensor]) -> dict[str, tuple[str, ...]]:
+        """Named groups of parameter names; one group ``"all"`` unless the family says more."""
+        return {"all": tuple(params)}
+
+    def init(
+        self, seed: int = 0, dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu"
+    ) -> Model:
+        """Draw the initial parameters with ``seed`` and return the model."""
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise ConfigError(f"seed={seed!r} must be a non-negative int")
+        gen = torch.Generator(device="cpu").manual_seed(seed)
+        params = {k: v.to(dtype=dtype, device=device) for k, v in self._draw(gen).items()}
+        return Model(self, params)
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready description: the family name and every field."""
+        fields = {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return {"family": type(self).__name__, **fields}
+
+    def digest(self) -> str:
+        """A content hash of :meth:`describe` (stable across processes and machines)."""
+        blob = json.dumps(self.describe(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, FamilySpec):
+        return value.describe()
+    if isinstance(value, Model):
+        return {"model": value.spec.describe(), "params": value.params_digest()}
+    return repr(value)
+
+
+def check_input(x: Tensor, input_dim: int) -> tuple[Tensor, bool]:
+    """Return ``x`` as a batch ``(n, input_dim)`` and whether it was a single input ``(d,)``."""
+    if not isinstance(x, Tensor):
+        raise ConfigError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() == 1:
+        if x.shape[0] != input_dim:
+            raise ConfigError(f"x has {x.shape[0]} features; the model expects input_dim={input_dim}")
+        return x.unsqueeze(0), True
+    if x.dim() == 2:
+        if x.shape[1] != input_dim:
+            raise ConfigError(f"x has {x.shape[1]} features; the model expects input_dim={input_dim}")
+        return x, False
+    raise ConfigError(f"x must have shape (d,) or (n, d); got {tuple(x.shape)}")
+
+
+class Model:
+    """A spec with concrete parameters.
+
+    ``apply(params, x)``: ``x`` of shape ``(d,)`` gives a scalar (``(k,)`` for ``k`` outputs);
+    ``(n, d)`` gives ``(n,)`` (``(n, k)`` for ``k`` outputs).
+    """
+
+    def __init__(self, spec: FamilySpec, params: Mapping[str, Tensor]) -> None:
+        self.spec = spec
+        self.params: dict[str, Tensor] = dict(params)
+        self._shapes = {k: tuple(v.shape) for k, v in self.params.items()}
+
+    def __repr__(self) -> str:
+        return f"Model({self.spec!r}, num_params={self.num_params})"
+
+    # -- evaluation -------------------------------------------------------------------------
+    def apply(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
+        """Pure evaluation at ``params`` (a dict with the same names and shapes)."""
+        batch, single = check_input(x, self.spec.input_dim)
+        out = self.spec.forward(params, batch)
+        if self.spec.output_dim == 1:
+            out = out.reshape(out.shape[0])
+        return out[0] if single else out
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return self.apply(self.params, x)
+
+    def apply_flat(self, w: Tensor, x: Tensor) -> Tensor:
+        """``apply`` at the flat parameter vector ``w``."""
+        return self.apply(self.unflatten(w), x)
+
+    # -- parameters -------------------------------------------------------------------------
+    @property
+    def num_params(self) -> int:
+        return sum(math.prod(s) for s in self._shapes.values())
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(iter(self.params.values())).dtype
+
+    @property
+    def device(self) -> torch.device:
+        return next(iter(self.params.values())).device
+
+    def flat_params(self) -> Tensor:
+        """The parameters as one flat vector (a copy), in ``params`` order."""
+        return flatten(self.params)
+
+    def unflatten(self, w: Tensor) -> dict[str, Tensor]:
+        """Split a flat vector into views shaped like ``params``."""
+        if w.dim() != 1 or w.shape[0] != self.num_params:
+            raise ConfigError(f"flat vector has shape {tuple(w.shape)}; expected ({self.num_params},)")
+        out: dict[str, Tensor] = {}
+        start = 0
+        for name, shape in self._shapes.items():
+            size = math.prod(shape)
+            out[name] = w[start : start + size].view(shape)
+            start += size
+        return out
+
+    def with_params(self, params: Mapping[str, Tensor] | Tensor) -> Model:
+        """A model of the same spec at other parameters (a dict or a flat vector)."""
+        if isinstance(params, Tensor):
+            params = self.unflatten(params)
+        if set(params) != set(self._shapes):
+            raise ConfigError(f"parameter names {sorted(params)} differ from {sorted(self._shapes)}")
+        return Model(self.spec, params)
+
+    def param_blocks(self) -> dict[str, tuple[str, ...]]:
+        """Named groups of parameter names (e.g. the blocks between bottlenecks)."""
+        return self.spec.param_blocks(self.params)
+
+    def block_slices(self) -> dict[str, list[slice]]:
+        """For each block, the slices of the flat vector it occupies."""
+        offsets: dict[str, slice] = {}
+        start = 0
+        for name, shape in self._shapes.items():
+            size = math.prod(shape)
+            offsets[name] = slice(start, start + size)
+            start += size
+        return {b: [offsets[n] for n in names] for b, names in self.param_blocks().items()}
+
+    def check_finite(self) -> None:
+        """Raise :class:`NumericalError` naming the first parameter holding NaN or Inf."""
+        for name, value in self.params.items():
+            if not bool(torch.isfinite(value).all()):
+                raise NumericalError(f"parameter {name!r} contains NaN or Inf")
+
+    def params_digest(self) -> str:
+        """A content hash of the parameter values (for keys of derived models)."""
+        h = hashlib.sha256()
+        for name, value in self.params.items():
+            h.update(name.encode())
+            h.update(value.detach().to("cpu", torch.float64).contiguous().numpy().tobytes())
+        return h.hexdigest()[:16]
+
+
+def flatten(params: Mapping[str, Tensor]) -> Tensor:
+    """Concatenate a parameter dict into one flat vector."""
+    return torch.cat([v.reshape(-1) for v in params.values()])
+
+
+def positive_int(name: str, value: object) -> int:
+    """Validate a positive integer argument."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{name}={value!r} must be a positive int")
+    return value
+
+
+def positive_float(name: str, value: object, *, allow_zero: bool = False) -> float:
+    """Validate a positive (or non-negative) finite float argument."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{name}={value!r} must be a finite number")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ConfigError(f"{name}={value!r} must be {'non-negative' if allow_zero else 'positive'}")
+    return float(value)
+
+
+def one_of(name: str, value: object, allowed: tuple[str, ...]) -> str:
+    """Validate a string option."""
+    if value not in allowed:
+        raise ConfigError(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}")
+    return str(value)

@@ -1,0 +1,113 @@
+"""The uv model (Lewkowycz et al. 2020) and the neural quadratic model of any model (Zhu et al.).
+
+uv model (catapult notes §1.2): :math:`f(x) = v^T u\\, x / \\sqrt m` with :math:`u\\in\\mathbb R^{m\\times d}`,
+:math:`v\\in\\mathbb R^m`, entries :math:`\\mathcal N(0,1)`; for :math:`d = 1, x = 1` its tangent kernel
+is :math:`\\lambda = (\\|u\\|^2 + \\|v\\|^2)/m`.
+
+Neural quadratic model (NQM, catapult notes §2.1) of a model :math:`f` around :math:`w_0`:
+
+.. math::
+    f_{quad}(w; x) = f(w_0; x) + \\nabla f(w_0; x)^T\\delta + \\tfrac12 \\delta^T H_f(w_0; x)\\,\\delta,
+    \\qquad \\delta = w - w_0,
+
+evaluated matrix-free: the linear and quadratic terms are the first two derivatives of
+:math:`t\\mapsto f(w_0 + t\\delta; x)` at :math:`t = 0`, computed by nested forward mode
+(``torch.func.jvp``), so the Hessian is never formed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor
+
+from ._model import FamilySpec, Model, flatten, positive_int
+
+__all__ = ["QuadraticModel", "UVModel"]
+
+
+@dataclass(frozen=True)
+class UVModel(FamilySpec):
+    """The two-layer linear network :math:`f = v^T u x / \\sqrt m` (``d = 1`` is the uv model)."""
+
+    width: int
+    input_dim: int = 1
+
+    def __post_init__(self) -> None:
+        positive_int("width", self.width)
+        positive_int("input_dim", self.input_dim)
+
+    @property
+    def activation(self) -> str:
+        return "identity"
+
+    @property
+    def output(self) -> str:
+        return "linear"
+
+    def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
+        m, d = self.width, self.input_dim
+        return {
+            "u": torch.randn(m, d, generator=gen, dtype=torch.float64),
+            "v": torch.randn(m, generator=gen, dtype=torch.float64),
+        }
+
+    def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
+        return ((x @ params["u"].T) @ params["v"] / math.sqrt(self.width)).unsqueeze(-1)
+
+
+@dataclass(frozen=True)
+class QuadraticModel(FamilySpec):
+    """The NQM of ``base`` around its parameters; ``init`` returns it at :math:`w = w_0`.
+
+    The seed passed to ``init`` is ignored: the expansion point is ``base``'s parameters.
+    """
+
+    base: Model = field(compare=False)
+    base_digest: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_digest", self.base.params_digest())
+
+    @property
+    def input_dim(self) -> int:  # type: ignore[override]
+        return self.base.spec.input_dim
+
+    @property
+    def output_dim(self) -> int:  # type: ignore[override]
+        return self.base.spec.output_dim
+
+    def __hash__(self) -> int:
+        return hash((self.base.spec, self.base_digest))
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, QuadraticModel)
+            and other.base.spec == self.base.spec
+            and other.base_digest == self.base_digest
+        )
+
+    def init(
+        self, seed: int = 0, dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu"
+    ) -> Model:
+        params = {k: v.detach().to(dtype=dtype, device=device).clone() for k, v in self.base.params.items()}
+        return Model(self, params)
+
+    def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
+        base = self.base
+        w0 = flatten(base.params).to(dtype=x.dtype, device=x.device)
+        delta = flatten(params) - w0
+
+        def along(t: Tensor) -> Tensor:
+            return base.spec.forward(base.unflatten(w0 + t * delta), x)
+
+        def first(t: Tensor) -> tuple[Tensor, Tensor]:
+            value, slope = torch.func.jvp(along, (t,), (torch.ones_like(t),))
+            return value, slope
+
+        t0 = torch.zeros((), dtype=x.dtype, device=x.device)
+        (value, slope), (_, curvature) = torch.func.jvp(first, (t0,), (torch.ones_like(t0),))
+        return value + slope + 0.5 * curvature

@@ -1,0 +1,12 @@
+"""The quantities theorems talk about, each returning an :class:`~wideproof.results.Estimate`,
+a small frozen record, or a tensor."""
+
+from ._agop import agop as agop
+from ._hessian import DENSE_MAX_PARAMS as DENSE_MAX_PARAMS
+from ._hessian import hessian_eigs as hessian_eigs
+from ._hessian import hessian_norm as hessian_norm
+from ._kernel import ntk as ntk
+from ._kernel import ntk_change as ntk_change
+from ._taylor import LinearizationGap as LinearizationGap
+from ._taylor import directional_derivative as directional_derivative
+from ._taylor import linearization_gap as linearization_gap

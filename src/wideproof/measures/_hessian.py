@@ -1,0 +1,159 @@
+"""Hessian spectral norms and extreme eigenvalues of the model output or of the loss.
+
+* ``of="output"``: :math:`H_f(w_0; x) = \\nabla^2_w f(w_0; x)` at one input (Liu et al. 2020, eq. (4)
+  and Thm 3.2 bound its norm by :math:`\\tilde O(1/\\sqrt m)`).
+* ``of="loss"``: :math:`H_{\\mathcal L}(w_0)` of the squared loss on ``(X, targets)`` in the named
+  convention (``"mean"`` or ``"half_sum"``, see :mod:`wideproof.linalg`).
+
+The spectral norm is :math:`\\max(|\\lambda_{max}|, |\\lambda_{min}|)`: the model Hessian is
+indefinite, so both ends of the spectrum are computed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from torch import Tensor
+
+from ..errors import ConfigError
+from ..families import Model
+from ..linalg import (
+    LinearOperator,
+    LossConvention,
+    Spectrum,
+    dense_matrix,
+    dense_spectrum,
+    lanczos,
+    loss_hessian,
+    model_hessian,
+    power_iteration,
+)
+from ..results import Estimate
+from ._checks import checked_model, finite_tensor
+
+__all__ = ["DENSE_MAX_PARAMS", "hessian_eigs", "hessian_norm"]
+
+Of = Literal["output", "loss"]
+Method = Literal["auto", "lanczos", "dense", "power"]
+
+DENSE_MAX_PARAMS = 256
+"""``method="auto"`` forms the dense Hessian up to this many parameters, else runs Lanczos."""
+
+
+def _operator(
+    model: Model, x: Tensor, of: Of, targets: Tensor | None, loss: LossConvention
+) -> LinearOperator:
+    x = finite_tensor("x", x, model.dtype).to(model.device)
+    if of == "output":
+        if targets is not None:
+            raise ConfigError("targets are only used with of='loss'")
+        return model_hessian(model, x)
+    if of == "loss":
+        if targets is None:
+            raise ConfigError("of='loss' needs targets (one per row of x)")
+        y = finite_tensor("targets", targets, model.dtype).to(model.device)
+        return loss_hessian(model, x, y, loss)
+    raise ConfigError(f"of={of!r} is not one of 'output', 'loss'")
+
+
+def _resolve(method: str, model: Model) -> str:
+    if method not in ("auto", "lanczos", "dense", "power"):
+        raise ConfigError(f"method={method!r} is not one of 'auto', 'lanczos', 'dense', 'power'")
+    if method == "auto":
+        return "dense" if model.num_params <= DENSE_MAX_PARAMS else "lanczos"
+    return method
+
+
+def hessian_eigs(
+    model: Model,
+    x: Tensor,
+    k: int = 1,
+    *,
+    of: Of = "output",
+    targets: Tensor | None = None,
+    loss: LossConvention = "mean",
+    which: Literal["both", "largest", "smallest"] = "both",
+    method: Method = "auto",
+    tol: float = 1e-10,
+    seed: int = 0,
+    max_matvecs: int = 2000,
+    return_vectors: bool = False,
+) -> Spectrum:
+    """The ``k`` largest and/or smallest Hessian eigenvalues, each with an error bound."""
+    model = checked_model(model)
+    if which not in ("both", "largest", "smallest"):
+        raise ConfigError(f"which={which!r} is not one of 'both', 'largest', 'smallest'")
+    if not isinstance(k, int) or k < 1:
+        raise ConfigError(f"k={k!r} must be a positive int")
+    op = _operator(model, x, of, targets, loss)
+    k_top = k if which in ("both", "largest") else 0
+    k_bottom = k if which in ("both", "smallest") else 0
+    chosen = _resolve(method, model)
+    if chosen == "power":
+        raise ConfigError("method='power' only gives the eigenvalue of largest magnitude; use hessian_norm")
+    if chosen == "dense":
+        full = dense_spectrum(dense_matrix(op))
+        n = len(full.eigenvalues)
+        idx = sorted(set(range(min(k_bottom, n))) | set(range(n - min(k_top, n), n)))
+        return Spectrum(
+            tuple(full.eigenvalues[i] for i in idx),
+            tuple(full.error_bounds[i] for i in idx),
+            op.matvecs,
+            1,
+            True,
+            "dense",
+        )
+    return lanczos(
+        op, k_top=k_top, k_bottom=k_bottom, tol=tol, seed=seed, max_matvecs=max_matvecs,
+        return_vectors=return_vectors,
+    )
+
+
+def hessian_norm(
+    model: Model,
+    x: Tensor,
+    *,
+    of: Of = "output",
+    targets: Tensor | None = None,
+    loss: LossConvention = "mean",
+    method: Method = "auto",
+    tol: float = 1e-10,
+    seed: int = 0,
+    max_matvecs: int = 2000,
+) -> Estimate:
+    """Spectral norm :math:`\\|H\\|_2` with an error bound and the products it cost.
+
+    Args:
+        model: the model at its parameters.
+        x: one input ``(d,)`` for ``of="output"``; a batch ``(n, d)`` for ``of="loss"``.
+        of: ``"output"`` or ``"loss"``.
+        targets: ``(n,)`` labels for ``of="loss"``.
+        loss: ``"mean"`` or ``"half_sum"`` (the convention is never guessed).
+        method: ``"auto"`` (dense up to :data:`DENSE_MAX_PARAMS` parameters, else Lanczos),
+            ``"lanczos"``, ``"dense"`` or ``"power"``.
+        tol: relative residual at which Lanczos/power iteration stop.
+        seed: seed of the random start vector.
+        max_matvecs: budget; exceeding it raises :class:`~wideproof.errors.NumericalError`.
+    """
+    model = checked_model(model)
+    chosen = _resolve(method, model)
+    if chosen == "power":
+        op = _operator(model, x, of, targets, loss)
+        spec = power_iteration(op, tol=tol, max_matvecs=max_matvecs, seed=seed)
+        value, bound = abs(spec.eigenvalues[0]), spec.error_bounds[0]
+    else:
+        spec = hessian_eigs(
+            model, x, 1, of=of, targets=targets, loss=loss, method=method, tol=tol, seed=seed,
+            max_matvecs=max_matvecs,
+        )
+        value, bound = spec.spectral_norm
+    return Estimate(
+        value=value,
+        error_bound=bound,
+        matvecs=spec.matvecs,
+        method=spec.method,
+        dtype=str(model.dtype).removeprefix("torch."),
+        device=str(model.device),
+    )
+
+
