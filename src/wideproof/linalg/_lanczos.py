@@ -13,12 +13,14 @@ iteration restarts from the sum of the wanted Ritz vectors; if ``max_matvecs`` p
 reach the tolerance a :class:`~wideproof.errors.NumericalError` reports the bound that was reached.
 
 Each reported error bound is the residual plus :math:`10\\,j\\,\\varepsilon\\max|\\theta|` for the rounding of
-the residual itself.
+the residual itself (times :math:`\\sqrt n` without reorthogonalization).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import torch
@@ -31,6 +33,9 @@ __all__ = ["Spectrum", "dense_spectrum", "lanczos", "power_iteration"]
 
 DEFAULT_BASIS_BYTES = 4 * 2**30
 """Memory allowed for the Lanczos basis before the iteration restarts (4 GiB)."""
+
+FULL_REORTH_MAX_SIZE = 2**18
+"""Above this many unknowns ``reorthogonalize="auto"`` runs without a stored basis."""
 
 
 @dataclass(frozen=True)
@@ -75,66 +80,119 @@ def lanczos(
     max_basis: int | None = None,
     seed: int = 0,
     return_vectors: bool = False,
+    reorthogonalize: Literal["auto", "full", "none"] = "auto",
 ) -> Spectrum:
-    """The ``k_bottom`` smallest and ``k_top`` largest eigenvalues of a symmetric operator."""
+    """The ``k_bottom`` smallest and ``k_top`` largest eigenvalues of a symmetric operator.
+
+    ``reorthogonalize="auto"`` keeps the full basis up to :data:`FULL_REORTH_MAX_SIZE` unknowns
+    (or when eigenvectors are asked for) and runs the plain three-term recurrence beyond, in
+    :math:`O(n)` memory: loss of orthogonality then only adds spurious copies of converged Ritz
+    values, and a Ritz value with a small computed residual is still within that residual (plus
+    :math:`O(j\varepsilon\|A\|)`) of an eigenvalue (Paige 1980, *Accuracy and effectiveness of the
+    Lanczos algorithm*, Thm 3.1), so the stopping rule and the bounds keep their meaning.
+    """
     if not op.symmetric:
         raise ConfigError("lanczos needs a symmetric operator")
     if k_top < 0 or k_bottom < 0 or k_top + k_bottom == 0:
         raise ConfigError(f"k_top={k_top}, k_bottom={k_bottom}: ask for at least one eigenvalue")
     if tol <= 0:
         raise ConfigError(f"tol={tol!r} must be positive")
+    if reorthogonalize not in ("auto", "full", "none"):
+        raise ConfigError(f"reorthogonalize={reorthogonalize!r} is not one of 'auto', 'full', 'none'")
     n = op.size
+    full = reorthogonalize == "full" or (
+        reorthogonalize == "auto" and (n <= FULL_REORTH_MAX_SIZE or return_vectors)
+    )
+    if return_vectors and not full:
+        raise ConfigError("return_vectors needs reorthogonalize='full' (the basis is kept)")
     k_top, k_bottom = min(k_top, n), min(k_bottom, n)
     itemsize = torch.empty((), dtype=op.dtype).element_size()
-    cap = max_basis or max(DEFAULT_BASIS_BYTES // (n * itemsize), 1)
-    cap = int(min(max(cap, 2 * (k_top + k_bottom) + 10), n, max_matvecs))
+    if full:
+        cap = max_basis or max(DEFAULT_BASIS_BYTES // (n * itemsize), 1)
+        cap = int(min(max(cap, 2 * (k_top + k_bottom) + 10), n, max_matvecs))
+    else:
+        cap = int(min(n, max_matvecs))
     eps = float(torch.finfo(op.dtype).eps)
-    start_matvecs = op.matvecs
-
+    slack_factor = 10 * eps if full else 10 * eps * math.sqrt(n)
+    start = op.matvecs
     v = _start_vector(n, op.dtype, op.device, seed)
-    best: tuple[np.ndarray, np.ndarray, np.ndarray, Tensor, int] | None = None
     iterations = 0
     while True:
-        basis = torch.empty(cap, n, dtype=op.dtype, device=op.device)
-        alphas: list[float] = []
-        betas: list[float] = []
-        basis[0] = v
-        for j in range(cap):
-            w = op.matvec(basis[j])
-            iterations += 1
-            alpha = float(basis[j] @ w)
-            w = w - alpha * basis[j]
-            if j > 0:
-                w = w - betas[-1] * basis[j - 1]
-            for _ in range(2):
-                w = w - basis[: j + 1].T @ (basis[: j + 1] @ w)
-            beta = float(w.norm())
-            alphas.append(alpha)
-            theta, s = _tridiagonal_eigh(alphas, betas)
-            scale = max(abs(theta[0]), abs(theta[-1]), np.finfo(np.float64).tiny)
-            residuals = beta * np.abs(s[-1, :])
-            wanted = _wanted(len(theta), k_top, k_bottom)
-            invariant = beta <= 10 * n * eps * scale
-            done = invariant or bool(np.all(residuals[wanted] <= tol * scale))
-            best = (theta, s, residuals, basis[: j + 1], j + 1)
-            used = op.matvecs - start_matvecs
-            if done or used >= max_matvecs or j + 1 == cap:
-                break
-            betas.append(beta)
-            basis[j + 1] = w / beta
-        theta, s, residuals, vecs, steps = best
-        if done:
-            return _result(theta, s, residuals, vecs, wanted, steps, eps, op, start_matvecs,
-                           iterations, True, return_vectors)
-        if op.matvecs - start_matvecs >= max_matvecs:
-            reached = float(np.max(residuals[wanted]) / scale)
+        run = _run(op, v, cap, full, k_top, k_bottom, tol, max_matvecs - (op.matvecs - start))
+        iterations += run.steps
+        if run.done:
+            return _result(run, slack_factor, op, op.matvecs - start, iterations, return_vectors)
+        if op.matvecs - start >= max_matvecs:
+            reached = float(np.max(run.residuals[run.wanted]) / run.scale)
             raise NumericalError(
                 f"lanczos did not reach tol={tol:g} within max_matvecs={max_matvecs}: "
                 f"relative residual bound reached {reached:.3g}"
             )
         # explicit restart from the sum of the wanted Ritz vectors
-        v = vecs.T @ torch.as_tensor(s[:, wanted].sum(axis=1), dtype=op.dtype, device=op.device)
+        assert run.basis is not None  # a capped run only happens with the full basis
+        coeff = torch.as_tensor(run.s[:, run.wanted].sum(axis=1), dtype=op.dtype, device=op.device)
+        v = run.basis.T @ coeff
         v = v / v.norm()
+
+
+@dataclass
+class _Run:
+    theta: np.ndarray
+    s: np.ndarray
+    residuals: np.ndarray
+    wanted: np.ndarray
+    scale: float
+    basis: Tensor | None
+    steps: int
+    done: bool
+
+
+def _run(
+    op: LinearOperator,
+    v: Tensor,
+    cap: int,
+    full: bool,
+    k_top: int,
+    k_bottom: int,
+    tol: float,
+    budget: int,
+) -> _Run:
+    """One Lanczos run of at most ``cap`` steps from the unit vector ``v``."""
+    n = op.size
+    eps = float(torch.finfo(op.dtype).eps)
+    basis = torch.empty(cap, n, dtype=op.dtype, device=op.device) if full else None
+    alphas: list[float] = []
+    betas: list[float] = []
+    prev, cur = torch.zeros_like(v), v
+    for j in range(cap):
+        if basis is not None:
+            basis[j] = cur
+        w = op.matvec(cur)
+        alpha = float(cur @ w)
+        w = w - alpha * cur
+        if j > 0:
+            w = w - betas[-1] * prev
+        if basis is not None:
+            # classical Gram-Schmidt, repeated only when it removed much ("twice is enough")
+            for _ in range(2):
+                before = float(w.norm())
+                w = w - basis[: j + 1].T @ (basis[: j + 1] @ w)
+                if float(w.norm()) > 0.7 * before:
+                    break
+        beta = float(w.norm())
+        alphas.append(alpha)
+        theta, s = _tridiagonal_eigh(alphas, betas)
+        scale = max(abs(theta[0]), abs(theta[-1]), np.finfo(np.float64).tiny)
+        residuals = beta * np.abs(s[-1, :])
+        wanted = _wanted(len(theta), k_top, k_bottom)
+        invariant = beta <= 10 * n * eps * scale
+        done = invariant or bool(np.all(residuals[wanted] <= tol * scale))
+        if done or j + 1 == cap or j + 1 >= budget:
+            kept = None if basis is None else basis[: j + 1]
+            return _Run(theta, s, residuals, wanted, scale, kept, j + 1, done)
+        betas.append(beta)
+        prev, cur = cur, w / beta
+    raise AssertionError("unreachable: the loop returns at its last step")
 
 
 def _wanted(count: int, k_top: int, k_bottom: int) -> np.ndarray:
@@ -152,31 +210,20 @@ def _tridiagonal_eigh(alphas: list[float], betas: list[float]) -> tuple[np.ndarr
 
 
 def _result(
-    theta: np.ndarray,
-    s: np.ndarray,
-    residuals: np.ndarray,
-    vecs: Tensor,
-    wanted: np.ndarray,
-    steps: int,
-    eps: float,
-    op: LinearOperator,
-    start_matvecs: int,
-    iterations: int,
-    converged: bool,
+    run: _Run, slack_factor: float, op: LinearOperator, matvecs: int, iterations: int,
     return_vectors: bool,
 ) -> Spectrum:
-    scale = max(abs(theta[0]), abs(theta[-1]))
-    slack = 10 * steps * eps * scale
+    slack = slack_factor * run.steps * run.scale
     vectors = None
-    if return_vectors:
-        coeff = torch.as_tensor(s[:, wanted], dtype=op.dtype, device=op.device)
-        vectors = vecs.T @ coeff
+    if return_vectors and run.basis is not None:
+        coeff = torch.as_tensor(run.s[:, run.wanted], dtype=op.dtype, device=op.device)
+        vectors = run.basis.T @ coeff
     return Spectrum(
-        eigenvalues=tuple(float(t) for t in theta[wanted]),
-        error_bounds=tuple(float(r + slack) for r in residuals[wanted]),
-        matvecs=op.matvecs - start_matvecs,
+        eigenvalues=tuple(float(t) for t in run.theta[run.wanted]),
+        error_bounds=tuple(float(r + slack) for r in run.residuals[run.wanted]),
+        matvecs=matvecs,
         iterations=iterations,
-        converged=converged,
+        converged=True,
         method="lanczos",
         eigenvectors=vectors,
     )

@@ -1,0 +1,167 @@
+"""Matrix-free Hessian norms, tangent kernels and directional derivatives against dense references.
+
+Oracles, independent of the code under test: ``torch.autograd.functional.hessian`` /
+``jacobian`` (dense derivatives built by torch's own functional API, not our reused gradient
+graph) followed by ``torch.linalg.eigvalsh``; closed forms from the linearity notes §1.4 items
+5-6, written out here by hand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from _families import SMALL_SPECS
+from wideproof.families import MLP, LinearBottleneck
+from wideproof.linalg import lanczos, model_hessian, power_iteration
+from wideproof.measures import directional_derivative, hessian_eigs, hessian_norm, ntk, ntk_change
+
+F64 = torch.float64
+
+
+def _x(d: int, seed: int = 1) -> torch.Tensor:
+    return torch.randn(d, generator=torch.Generator().manual_seed(seed), dtype=F64)
+
+
+def _dense_hessian(model, x):  # type: ignore[no-untyped-def]
+    return torch.autograd.functional.hessian(lambda w: model.apply_flat(w, x), model.flat_params())
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_SPECS))
+def test_lanczos_norm_matches_dense_and_bound_covers_error(name: str) -> None:
+    spec = SMALL_SPECS[name]
+    model = spec.init(seed=3)
+    x = _x(spec.input_dim)
+    true = float(torch.linalg.eigvalsh(_dense_hessian(model, x)).abs().max())
+    est = hessian_norm(model, x, method="lanczos", tol=1e-11)
+    assert est.method == "lanczos"
+    assert abs(est.value - true) <= 1e-9 * true
+    assert abs(est.value - true) <= est.error_bound
+    dense = hessian_norm(model, x, method="dense")
+    assert abs(dense.value - true) <= dense.error_bound
+
+
+@pytest.mark.parametrize("name", sorted(SMALL_SPECS))
+def test_ntk_equals_dense_jacobian_gram(name: str) -> None:
+    spec = SMALL_SPECS[name]
+    model = spec.init(seed=2)
+    X = torch.randn(5, spec.input_dim, generator=torch.Generator().manual_seed(4), dtype=F64)
+    J = torch.autograd.functional.jacobian(lambda w: model.apply_flat(w, X), model.flat_params())
+    ref = J @ J.T
+    for method in ("jacobian", "products"):
+        K = ntk(model, X, method=method)
+        assert K.shape == (5, 5)
+        assert torch.allclose(K, ref, rtol=0, atol=1e-12 * float(ref.abs().max()))
+
+
+def test_ntk_blocks_rows_under_a_small_memory_budget() -> None:
+    model = MLP(input_dim=3, width=16, depth=2).init(seed=0)
+    X1 = torch.randn(7, 3, dtype=F64)
+    X2 = torch.randn(4, 3, dtype=F64)
+    full = ntk(model, X1, X2)
+    tiny = ntk(model, X1, X2, memory_bytes=model.num_params * 8 * 3)
+    assert full.shape == (7, 4)
+    assert torch.allclose(full, tiny, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["mlp-tanh", "bottleneck", "dag", "assembly", "nqm"])
+def test_directional_derivatives_match_dense_gradient_and_hessian(name: str) -> None:
+    spec = SMALL_SPECS[name]
+    model = spec.init(seed=1)
+    x = _x(spec.input_dim, seed=7)
+    v = torch.randn(model.num_params, generator=torch.Generator().manual_seed(8), dtype=F64)
+    w0 = model.flat_params()
+    g = torch.autograd.functional.jacobian(lambda w: model.apply_flat(w, x), w0)
+    H = _dense_hessian(model, x)
+    assert torch.allclose(directional_derivative(model, x, v, 0), model(x), atol=0)
+    d1 = directional_derivative(model, x, v, 1)
+    d2 = directional_derivative(model, x, v, 2)
+    assert abs(float(d1) - float(g @ v)) <= 1e-12 * max(1.0, abs(float(g @ v)))
+    assert abs(float(d2) - float(v @ H @ v)) <= 1e-11 * max(1.0, abs(float(v @ H @ v)))
+
+
+def test_third_directional_derivative_matches_finite_difference_of_dense_hessian() -> None:
+    """Order 3 = d/dt (v^T H(w0 + t v) v): central difference of dense Hessians, step 1e-4."""
+    model = MLP(input_dim=3, width=6, depth=2, activation="tanh").init(seed=0)
+    x = _x(3)
+    v = torch.randn(model.num_params, generator=torch.Generator().manual_seed(2), dtype=F64)
+    h = 1e-4
+    w0 = model.flat_params()
+
+    def quad(t: float) -> float:
+        m = model.with_params(w0 + t * v)
+        return float(v @ _dense_hessian(m, x) @ v)
+
+    fd = (quad(h) - quad(-h)) / (2 * h)
+    d3 = float(directional_derivative(model, x, v, 3))
+    assert abs(d3 - fd) <= 1e-6 * max(1.0, abs(fd))
+
+
+def test_one_hidden_layer_closed_form() -> None:
+    """||H|| = max_i (|A_i| + sqrt(A_i^2 + 4 B_i^2)) / (2 sqrt m)   (linearity notes §1.4 item 5)."""
+    d, m = 3, 40
+    model = MLP(input_dim=d, width=m, depth=1, activation="tanh").init(seed=0)
+    x = _x(d)
+    W, v = model.params["W1"], model.params["v"][0]
+    a = W @ x / math.sqrt(d)
+    s1 = 1 - torch.tanh(a) ** 2
+    s2 = -2 * torch.tanh(a) * s1
+    A = v * s2 * (x @ x) / d
+    B = s1 * x.norm() / math.sqrt(d)
+    closed = float((A.abs() + torch.sqrt(A**2 + 4 * B**2)).max() / (2 * math.sqrt(m)))
+    est = hessian_norm(model, x, method="lanczos", tol=1e-12)
+    assert abs(est.value - closed) <= 1e-12 * closed
+
+
+@pytest.mark.parametrize("m", [5, 64, 300])
+def test_two_layer_linear_network_norm_is_exact(m: int) -> None:
+    """||H|| = ||x|| / sqrt(m d) for f = v^T W x / sqrt(m d), whatever the weights (§1.4 item 6)."""
+    d = 4
+    x = _x(d)
+    expected = float(x.norm()) / math.sqrt(m * d)
+    for spec in (MLP(input_dim=d, width=m, depth=1, activation="identity"), LinearBottleneck(d, m, 0)):
+        est = hessian_norm(spec.init(seed=m), x, method="lanczos")
+        assert abs(est.value - expected) <= 1e-12 * expected
+
+
+def test_hessian_eigs_both_ends_and_power_iteration_agree() -> None:
+    model = MLP(input_dim=4, width=30, depth=2).init(seed=0)
+    x = _x(4)
+    ev = torch.linalg.eigvalsh(_dense_hessian(model, x))
+    spec = hessian_eigs(model, x, k=3, method="lanczos", tol=1e-11)
+    want = [*ev[:3].tolist(), *ev[-3:].tolist()]
+    assert spec.eigenvalues == pytest.approx(want, rel=1e-9, abs=1e-12)
+    power = power_iteration(model_hessian(model, x), tol=1e-9)
+    assert abs(abs(power.eigenvalues[0]) - float(ev.abs().max())) <= 1e-7
+
+
+def test_loss_hessian_conventions_differ_by_two_over_n() -> None:
+    """H of mean loss = (2/n) H of the half-sum loss (linalg docstring)."""
+    model = MLP(input_dim=3, width=20, depth=1).init(seed=1)
+    X = torch.randn(6, 3, dtype=F64)
+    y = torch.randn(6, dtype=F64)
+    mean = hessian_norm(model, X, of="loss", targets=y, loss="mean", method="lanczos").value
+    half = hessian_norm(model, X, of="loss", targets=y, loss="half_sum", method="lanczos").value
+    assert mean == pytest.approx(half * 2 / 6, rel=1e-10)
+    dense = torch.autograd.functional.hessian(
+        lambda w: ((model.apply_flat(w, X) - y) ** 2).mean(), model.flat_params()
+    )
+    assert mean == pytest.approx(float(torch.linalg.eigvalsh(dense).abs().max()), rel=1e-9)
+
+
+def test_lanczos_restarts_when_the_basis_is_capped() -> None:
+    model = MLP(input_dim=4, width=40, depth=2).init(seed=2)
+    x = _x(4)
+    true = float(torch.linalg.eigvalsh(_dense_hessian(model, x)).abs().max())
+    spec = lanczos(model_hessian(model, x), max_basis=14, tol=1e-10)
+    assert spec.spectral_norm[0] == pytest.approx(true, rel=1e-9)
+
+
+def test_ntk_change_is_zero_for_identical_models_and_positive_after_a_step() -> None:
+    model = MLP(input_dim=3, width=16, depth=1).init(seed=0)
+    X = torch.randn(4, 3, dtype=F64)
+    assert ntk_change(model, model, X) == 0.0
+    moved = model.with_params(model.flat_params() + 0.1)
+    assert ntk_change(model, moved, X) > 0.0
