@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
+from .._autodiff import jvp
 from ._model import FamilySpec, Model, flatten, positive_int
 
 __all__ = ["QuadraticModel", "UVModel"]
@@ -105,9 +106,9 @@ class QuadraticModel(FamilySpec):
             return base.spec.forward(base.unflatten(w0 + t * delta), x)
 
         def first(t: Tensor) -> tuple[Tensor, Tensor]:
-            value, slope = torch.func.jvp(along, (t,), (torch.ones_like(t),))
-            return value, slope
+            return jvp(along, t, torch.ones_like(t))
 
         t0 = torch.zeros((), dtype=x.dtype, device=x.device)
-        (value, slope), (_, curvature) = torch.func.jvp(first, (t0,), (torch.ones_like(t0),))
-        return value + slope + 0.5 * curvature
+        (value, slope), (_, curvature) = jvp(first, t0, torch.ones_like(t0))
+        out: Tensor = value + slope + 0.5 * curvature
+        return out

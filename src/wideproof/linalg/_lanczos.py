@@ -67,7 +67,8 @@ class Spectrum:
 def _start_vector(n: int, dtype: torch.dtype, device: torch.device, seed: int) -> Tensor:
     gen = torch.Generator().manual_seed(seed)
     v = torch.randn(n, generator=gen, dtype=torch.float64).to(dtype=dtype, device=device)
-    return v / v.norm()
+    unit: Tensor = v / v.norm()
+    return unit
 
 
 def lanczos(
@@ -82,7 +83,7 @@ def lanczos(
     return_vectors: bool = False,
     reorthogonalize: Literal["auto", "full", "none"] = "auto",
 ) -> Spectrum:
-    """The ``k_bottom`` smallest and ``k_top`` largest eigenvalues of a symmetric operator.
+    r"""The ``k_bottom`` smallest and ``k_top`` largest eigenvalues of a symmetric operator.
 
     ``reorthogonalize="auto"`` keeps the full basis up to :data:`FULL_REORTH_MAX_SIZE` unknowns
     (or when eigenvectors are asked for) and runs the plain three-term recurrence beyond, in

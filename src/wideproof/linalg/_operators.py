@@ -23,6 +23,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from .._autodiff import jvp, vjp
 from ..errors import ConfigError, NumericalError
 from ..families import Model
 
@@ -131,33 +132,30 @@ def _jvp_vjp(model: Model, X: Tensor) -> tuple[Callable[[Tensor], Tensor], Calla
     def outputs(w: Tensor) -> Tensor:
         return model.apply_flat(w, X).reshape(-1)
 
-    _, vjp_fn = torch.func.vjp(outputs, w0)
+    _, pullback = vjp(outputs, w0)
 
-    def jvp(v: Tensor) -> Tensor:
-        return torch.func.jvp(outputs, (w0,), (v,))[1]
+    def push(v: Tensor) -> Tensor:
+        out: Tensor = jvp(outputs, w0, v)[1]
+        return out
 
-    def vjp(u: Tensor) -> Tensor:
-        result: Tensor = vjp_fn(u)[0]
-        return result
-
-    return jvp, vjp
+    return push, pullback
 
 
 def gauss_newton(model: Model, X: Tensor, loss: LossConvention = "mean") -> LinearOperator:
     """The Gauss-Newton matrix :math:`c\\,J^TJ` (:math:`c = 2/n` for ``"mean"``, 1 for ``"half_sum"``)."""
-    jvp, vjp = _jvp_vjp(model, X)
+    push, pull = _jvp_vjp(model, X)
     scale = 2.0 / X.shape[0] if loss == "mean" else 1.0
     w0 = model.flat_params()
     return LinearOperator(
-        w0.numel(), lambda v: scale * vjp(jvp(v)), w0.dtype, w0.device, symmetric=True, psd=True
+        w0.numel(), lambda v: scale * pull(push(v)), w0.dtype, w0.device, symmetric=True, psd=True
     )
 
 
 def tangent_kernel_operator(model: Model, X: Tensor) -> LinearOperator:
     """The tangent kernel :math:`K = JJ^T` on sample space, as an operator (size ``n*k``)."""
-    jvp, vjp = _jvp_vjp(model, X)
+    push, pull = _jvp_vjp(model, X)
     n = X.shape[0] * model.spec.output_dim
-    return LinearOperator(n, lambda u: jvp(vjp(u)), X.dtype, X.device, symmetric=True, psd=True)
+    return LinearOperator(n, lambda u: push(pull(u)), X.dtype, X.device, symmetric=True, psd=True)
 
 
 def dense_matrix(op: LinearOperator) -> Tensor:

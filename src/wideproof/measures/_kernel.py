@@ -17,6 +17,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from .._autodiff import jvp, vjp
 from ..errors import ConfigError
 from ..families import Model
 from ._checks import checked_model, finite_tensor
@@ -38,29 +39,26 @@ def _jacobian(model: Model, X: Tensor) -> Tensor:
 
 
 def _by_jacobians(model: Model, X1: Tensor, X2: Tensor, memory: int) -> Tensor:
+    """:math:`J_1J_2^T` with at most ``block`` rows of a Jacobian alive at a time (two blocks
+    within ``memory``); the blocks of ``X2`` are recomputed for each block of ``X1``."""
     per_row = model.num_params * model.spec.output_dim * X1.element_size()
     block = max(1, memory // (2 * per_row))
-    blocks2 = [_jacobian(model, X2[j : j + block]) for j in range(0, X2.shape[0], block)] if (
-        X2.shape[0] <= block
-    ) else None
+
+    def blocks(X: Tensor) -> list[Tensor]:
+        return [X[i : i + block] for i in range(0, X.shape[0], block)]
+
     rows = []
-    for i in range(0, X1.shape[0], block):
-        j1 = _jacobian(model, X1[i : i + block])
-        parts = blocks2 if blocks2 is not None else (
-            _jacobian(model, X2[j : j + block]) for j in range(0, X2.shape[0], block)
-        )
-        rows.append(torch.cat([j1 @ j2.T for j2 in parts], dim=1))
+    for b1 in blocks(X1):
+        j1 = _jacobian(model, b1)
+        rows.append(torch.cat([j1 @ _jacobian(model, b2).T for b2 in blocks(X2)], dim=1))
     return torch.cat(rows, dim=0)
 
 
 def _by_products(model: Model, X1: Tensor, X2: Tensor) -> Tensor:
     w0 = model.flat_params().detach()
-    _, vjp2 = torch.func.vjp(lambda w: model.apply_flat(w, X2).reshape(-1), w0)
+    _, pull2 = vjp(lambda w: model.apply_flat(w, X2).reshape(-1), w0)
     eye = torch.eye(X2.shape[0] * model.spec.output_dim, dtype=w0.dtype, device=w0.device)
-    cols = []
-    for e in eye:
-        u = vjp2(e)[0]
-        cols.append(torch.func.jvp(lambda w: model.apply_flat(w, X1).reshape(-1), (w0,), (u,))[1])
+    cols = [jvp(lambda w: model.apply_flat(w, X1).reshape(-1), w0, pull2(e))[1] for e in eye]
     return torch.stack(cols, dim=1)
 
 

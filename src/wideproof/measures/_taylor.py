@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .._autodiff import jvp
 from ..errors import ConfigError
 from ..families import Model
 from ._checks import checked_model, finite_tensor
@@ -56,7 +57,8 @@ def directional_derivative(model: Model, x: Tensor, direction: Tensor, order: in
 
 def _derivative(fn: Callable[[Tensor], Tensor]) -> Callable[[Tensor], Tensor]:
     def d(t: Tensor) -> Tensor:
-        return torch.func.jvp(fn, (t,), (torch.ones_like(t),))[1]
+        out: Tensor = jvp(fn, t, torch.ones_like(t))[1]
+        return out
 
     return d
 
