@@ -47,6 +47,9 @@ def _by_jacobians(model: Model, X1: Tensor, X2: Tensor, memory: int) -> Tensor:
     def blocks(X: Tensor) -> list[Tensor]:
         return [X[i : i + block] for i in range(0, X.shape[0], block)]
 
+    if X2 is X1 and X1.shape[0] <= block:  # the Gram matrix of one block: one Jacobian
+        j = _jacobian(model, X1)
+        return j @ j.T
     rows = []
     for b1 in blocks(X1):
         j1 = _jacobian(model, b1)
