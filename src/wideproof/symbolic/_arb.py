@@ -1,0 +1,154 @@
+"""A strict-whitelist evaluator from sympy expressions to python-flint ``arb`` balls.
+
+Only the node types listed in :func:`arb_eval` are accepted; anything else raises
+:class:`Untranslatable`.  This is deliberate (formal_numerics.md §1.4, pitfall 1): a generic
+``lambdify`` maps unknown functions to ``math.*``, and ``math.cosh(arb(0, 3))`` silently collapses
+the ball to its midpoint, which once "proved" a false bound.  Rules:
+
+* monotone functions (``exp, log, tanh, atan, erf, sqrt``, odd powers) are evaluated at the two
+  endpoints and hulled -- tight, unlike ``arb(0, 3).tanh() = [+/- 402]`` (pitfall 3);
+* ``Abs`` and even powers work on the endpoint magnitudes, so a ball straddling 0 never yields a
+  negative square (pitfall 2);
+* decimal constants are converted from exact rationals, never from binary doubles (pitfall 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+from flint import arb, fmpq, fmpz
+
+__all__ = ["Untranslatable", "arb_eval", "hull", "interval"]
+
+
+class Untranslatable(Exception):
+    """The expression holds a node outside the whitelist (or leaves a function's domain)."""
+
+
+def _q(x: Any) -> fmpq:
+    f = Fraction(x)
+    return fmpq(fmpz(f.numerator), fmpz(f.denominator))
+
+
+def _endpoints(x: arb) -> tuple[fmpq, fmpq]:
+    """Exact rational endpoints ``[mid - rad, mid + rad]`` of a ball."""
+    mm, me = x.mid().man_exp()
+    rm, re_ = x.rad().man_exp()
+    mid = fmpq(mm) * fmpq(2) ** int(me)
+    rad = fmpq(rm) * fmpq(2) ** int(re_)
+    return mid - rad, mid + rad
+
+
+def hull(lo: fmpq, hi: fmpq) -> arb:
+    """The ball enclosing the rational interval ``[lo, hi]`` (outward rounded by arb)."""
+    return arb((lo + hi) / 2, (hi - lo) / 2)
+
+
+def interval(lo: Any, hi: Any) -> arb:
+    """The ball enclosing ``[lo, hi]`` for exact numbers (int, Fraction, sympy Rational, str)."""
+    a, b = _q(sp.Rational(lo)), _q(sp.Rational(hi))
+    if a > b:
+        raise ValueError(f"empty interval [{lo}, {hi}]")
+    return hull(a, b)
+
+
+def _monotone(fn: Callable[[arb], arb], increasing: bool = True) -> Callable[[arb], arb]:
+    def apply(x: arb) -> arb:
+        lo, hi = _endpoints(x)
+        a, b = fn(arb(lo)), fn(arb(hi))
+        if not (a.is_finite() and b.is_finite()):
+            raise Untranslatable("function evaluated outside its domain")
+        if not increasing:
+            a, b = b, a
+        return hull(_endpoints(a)[0], _endpoints(b)[1])
+
+    return apply
+
+
+def _abs(x: arb) -> arb:
+    lo, hi = _endpoints(x)
+    if lo >= 0:
+        return x
+    if hi <= 0:
+        return -x
+    return hull(fmpq(0), max(-lo, hi))
+
+
+def _pow_int(x: arb, e: int) -> arb:
+    if e < 0:
+        lo, hi = _endpoints(x)
+        if lo <= 0 <= hi:
+            raise Untranslatable("negative power of a ball containing 0")
+        return 1 / _pow_int(x, -e)
+    if e == 0:
+        return arb(1)
+    if e % 2 == 1:
+        lo, hi = _endpoints(x)
+        return hull(_endpoints(arb(lo) ** e)[0], _endpoints(arb(hi) ** e)[1])
+    lo, hi = _endpoints(_abs(x))
+    return hull(_endpoints(arb(lo) ** e)[0], _endpoints(arb(hi) ** e)[1])
+
+
+def _sqrt(x: arb) -> arb:
+    lo, hi = _endpoints(x)
+    if hi < 0:
+        raise Untranslatable("sqrt of a negative ball")
+    lo = max(lo, fmpq(0))
+    return hull(_endpoints(arb(lo).sqrt())[0], _endpoints(arb(hi).sqrt())[1])
+
+
+def _log(x: arb) -> arb:
+    if not x > 0:
+        raise Untranslatable("log of a ball that is not certainly positive")
+    return _monotone(lambda t: t.log())(x)
+
+
+_FUNCTIONS: dict[Any, Callable[[arb], arb]] = {
+    sp.exp: _monotone(lambda t: t.exp()),
+    sp.log: _log,
+    sp.tanh: _monotone(lambda t: t.tanh()),
+    sp.atan: _monotone(lambda t: t.atan()),
+    sp.erf: _monotone(lambda t: t.erf()),
+    sp.Abs: _abs,
+    sp.sin: lambda t: t.sin(),
+    sp.cos: lambda t: t.cos(),
+}
+
+
+def arb_eval(expr: Any, box: Mapping[Any, arb]) -> arb:
+    """Enclose ``expr`` over ``box`` (symbol -> ball); raises :class:`Untranslatable`."""
+    if expr.is_Symbol:
+        if expr not in box:
+            raise Untranslatable(f"symbol {expr} has no interval in the box")
+        return box[expr]
+    if expr.is_Rational:
+        return arb(_q(expr))
+    if expr is sp.pi:
+        return arb.pi()
+    if expr is sp.E:
+        return arb(1).exp()
+    if expr.is_Add:
+        out = arb(0)
+        for a in expr.args:
+            out = out + arb_eval(a, box)
+        return out
+    if expr.is_Mul:
+        out = arb(1)
+        for a in expr.args:
+            out = out * arb_eval(a, box)
+        return out
+    if expr.is_Pow:
+        base, e = expr.args
+        if e.is_Integer:
+            return _pow_int(arb_eval(base, box), int(e))
+        if e.is_Rational and e.q == 2:
+            root = _sqrt(arb_eval(base, box))
+            return _pow_int(root, int(e.p))
+        raise Untranslatable(f"power with exponent {e}")
+    fn = _FUNCTIONS.get(expr.func)
+    if fn is not None and len(expr.args) == 1:
+        return fn(arb_eval(expr.args[0], box))
+    raise Untranslatable(f"{expr.func.__name__} is not in the arb whitelist")

@@ -1,0 +1,186 @@
+"""The ``wideproof prove`` and ``wideproof bounds`` verbs (called by :mod:`wideproof.cli`).
+
+``prove_command`` loads each proof file (default: every ``*_proof.py`` in ``proofs/``), takes its
+module-level ``derivation()`` function or ``DERIVATION`` object (a :class:`Derivation` or a list of
+them), checks it and prints a per-step report (or one JSON document).  Exit code 0 when every step
+is PROVEN or ASSUMED, 1 when a step is REFUTED or UNPROVEN (each named with its file), 2 on a usage
+error (missing file, no derivation in it).
+
+``bounds_command`` prints every bound with its statement, hypotheses, exponent in each size knob and
+provenance, as LaTeX (booktabs), Markdown or JSON.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import sympy as sp
+
+from ..errors import WideproofError
+from ._bound import Bound, Scaling
+from ._derivation import Derivation, Report, versions
+from ._registry import all_bounds
+
+__all__ = ["bounds_command", "prove_command"]
+
+_KNOB_SYMBOLS = ("m", "k", "L", "n", "d")
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _default_paths() -> list[Path]:
+    here = Path.cwd() / "proofs"
+    if not here.is_dir():
+        here = Path(__file__).resolve().parents[3] / "proofs"
+    if not here.is_dir():
+        raise _UsageError("no proofs/ folder found (run from the repository root or name files)")
+    return sorted(here.glob("*_proof.py"))
+
+
+def _expand(paths: list[str]) -> list[Path]:
+    if not paths:
+        return _default_paths()
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out += sorted(path.glob("*_proof.py"))
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise _UsageError(f"path {p!r} does not exist")
+    return out
+
+
+def _load(path: Path) -> list[Derivation]:
+    name = f"_wideproof_proof_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise _UsageError(f"{path}: cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(name, None)
+    if hasattr(module, "derivation"):
+        found = module.derivation()
+    elif hasattr(module, "DERIVATION"):
+        found = module.DERIVATION
+    else:
+        raise _UsageError(f"{path}: defines neither derivation() nor DERIVATION")
+    items = found if isinstance(found, (list, tuple)) else [found]
+    if not items or not all(isinstance(d, Derivation) for d in items):
+        raise _UsageError(f"{path}: derivation() must return a Derivation or a list of them")
+    return list(items)
+
+
+def prove_command(paths: list[str], as_json: bool) -> int:
+    """Check the derivations in ``paths`` (default ``proofs/``); print; return the exit code."""
+    try:
+        files = _expand(paths)
+        loaded = [(f, _load(f)) for f in files]
+    except (_UsageError, WideproofError, SyntaxError, ImportError) as exc:
+        print(f"wideproof prove: error: {exc}", file=sys.stderr)
+        return 2
+    results: list[tuple[Path, Report]] = [(f, d.check()) for f, ds in loaded for d in ds]
+    ok = all(r.ok for _, r in results)
+    if as_json:
+        doc = {
+            "ok": ok,
+            "derivations": [{"file": str(f), **r.to_json()} for f, r in results],
+            "versions": versions(),
+        }
+        print(json.dumps(doc, indent=2))
+    else:
+        for f, r in results:
+            print(f"{f}:")
+            print(r.format())
+        failures = [(f, name, s) for f, r in results for name, s in r.failures()]
+        for f, name, s in failures:
+            print(f"FAILED {f} :: {name} :: step {s.index} ({s.kind}) {s.status}: {s.statement}")
+        total = sum(len(r.steps) for _, r in results)
+        print(f"{len(results)} derivations, {total} steps, {len(failures)} failing")
+    return 0 if ok else 1
+
+
+# -- bounds table ----------------------------------------------------------------------------
+def _exponents(b: Bound) -> dict[str, Scaling]:
+    free = {s.name for s in sp.sympify(b.expr).free_symbols}
+    out: dict[str, Scaling] = {}
+    for name in _KNOB_SYMBOLS:
+        if name in free:
+            try:
+                out[name] = b.exponent_in(name)
+            except WideproofError:
+                continue
+    return out
+
+
+def _rows() -> list[tuple[Bound, dict[str, Scaling]]]:
+    return [(b, _exponents(b)) for b in all_bounds()]
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", r"\|")
+
+
+def _md_math(latex: str) -> str:
+    """LaTeX without bare ``|`` (which would split a Markdown table cell)."""
+    return latex.replace(r"\|", r"\Vert ").replace("|", r"\vert ")
+
+
+def _markdown(rows: list[tuple[Bound, dict[str, Scaling]]]) -> str:
+    lines = ["| bound | statement | hypotheses | exponents | provenance |",
+             "|---|---|---|---|---|"]
+    for b, ex in rows:
+        exps = "; ".join(f"{k}: {s}" for k, s in ex.items()) or "-"
+        prov = f"{b.provenance.cite()} {b.provenance.tag}; `{b.provenance.proof}`"
+        lines.append(f"| `{b.name}` | ${_md_math(b.to_latex())}$ | "
+                     f"{_md_escape('; '.join(h.name for h in b.hypotheses)) or '-'} | "
+                     f"{_md_escape(exps)} | {_md_escape(prov)} |")
+    return "\n".join(lines)
+
+
+def _latex_text(text: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"),
+                 ("#", r"\#"), ("^", r"\^{}")):
+        text = text.replace(a, b)
+    return text
+
+
+def _latex(rows: list[tuple[Bound, dict[str, Scaling]]]) -> str:
+    lines = [r"\begin{tabular}{lllll}", r"\toprule",
+             r"bound & statement & hypotheses & exponents & provenance \\", r"\midrule"]
+    for b, ex in rows:
+        exps = "; ".join(f"{k}: {s}" for k, s in ex.items()) or "-"
+        lines.append(
+            f"\\texttt{{{_latex_text(b.name)}}} & ${b.to_latex()}$ & "
+            f"{_latex_text('; '.join(h.name for h in b.hypotheses)) or '-'} & "
+            f"{_latex_text(exps)} & {_latex_text(b.provenance.cite() + ' ' + b.provenance.tag)}"
+            r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)
+
+
+def bounds_command(fmt: str) -> int:
+    """Print every bound as a ``latex``, ``markdown`` or ``json`` table; return the exit code."""
+    if fmt not in ("latex", "markdown", "json"):
+        print(f"wideproof bounds: error: format={fmt!r} must be latex, markdown or json",
+              file=sys.stderr)
+        return 2
+    rows = _rows()
+    if fmt == "json":
+        doc: Any = [b.to_json(ex) for b, ex in rows]
+        print(json.dumps(doc, indent=2))
+    elif fmt == "markdown":
+        print(_markdown(rows))
+    else:
+        print(_latex(rows))
+    return 0
