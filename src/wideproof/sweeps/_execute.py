@@ -1,0 +1,251 @@
+"""Run tasks on an executor, committing each finished point to the store as it arrives.
+
+Executors (:func:`open_executor`), all standard :class:`concurrent.futures.Executor` objects:
+
+* ``None`` or ``"processes"`` / ``"processes:N"`` -- a local process pool, one worker per
+  available core by default (forkserver start on Linux with torch preloaded, spawn elsewhere);
+* ``"threads"`` / ``"threads:N"`` -- a thread pool (for measures that release the GIL, or tests);
+* ``"dask://HOST:PORT"`` (or ``tcp://``) -- a Dask ``distributed`` scheduler;
+* a ``distributed.Client`` -- its ``get_executor()``;
+* any ``concurrent.futures.Executor`` -- used as is and left open.
+
+Each worker runs :func:`~wideproof.sweeps.compute`, which sets torch to one intra-op thread, so
+``n`` workers keep ``n`` cores busy without oversubscription.  The scheduling itself is the
+executor's; this module only submits, collects and commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
+from typing import Any, Literal, TextIO
+
+from ..errors import ConfigError, NumericalError
+from ._store import ResultStore
+from ._task import Point, Task, compute
+
+__all__ = [
+    "ExecutorLike",
+    "Progress",
+    "SweepResult",
+    "available_cores",
+    "open_executor",
+    "run_sweep",
+]
+
+ExecutorLike = Executor | str | Any | None
+Progress = bool | Literal["auto"] | None
+DASK_TIMEOUT_S = 10.0
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the OS reports one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """The points of a sweep, in task order (failed tasks omitted), and what it cost.
+
+    Attributes:
+        points: one :class:`Point` per task that has a result.
+        computed: points computed by this run.
+        reused: points found in the store.
+        failures: ``"knob=value seed=s: message"`` for each task whose measure raised
+            :class:`~wideproof.errors.NumericalError` (not stored; a rerun tries again).
+    """
+
+    points: tuple[Point, ...]
+    computed: int
+    reused: int
+    failures: tuple[str, ...] = ()
+
+
+@contextlib.contextmanager
+def open_executor(
+    executor: ExecutorLike = None, *, max_workers: int | None = None
+) -> Iterator[Executor]:
+    """Resolve ``executor`` (see the module docstring); shut down on exit what was opened here."""
+    if isinstance(executor, Executor):
+        yield executor
+        return
+    if executor is not None and not isinstance(executor, str):
+        if not callable(getattr(executor, "get_executor", None)):
+            raise ConfigError(
+                f"executor={executor!r} is neither a concurrent.futures.Executor, a "
+                "distributed.Client nor a string such as 'processes' or 'dask://HOST:PORT'"
+            )
+        yield executor.get_executor(pure=False)
+        return
+    spec = executor or "processes"
+    if spec.startswith(("dask://", "tcp://")):
+        with _dask_client(spec) as client:
+            yield client.get_executor(pure=False)
+        return
+    kind, _, count = spec.partition(":")
+    if kind not in ("processes", "threads") or (count and not count.isdigit()):
+        raise ConfigError(
+            f"executor={spec!r} is not 'processes[:N]', 'threads[:N]' or 'dask://HOST:PORT'"
+        )
+    n = int(count) if count else (max_workers or available_cores())
+    if n < 1:
+        raise ConfigError(f"executor={spec!r} needs at least one worker")
+    pool: Executor
+    if kind == "threads":
+        pool = ThreadPoolExecutor(max_workers=n)
+    else:
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=_mp_context())
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _mp_context() -> multiprocessing.context.BaseContext:
+    if sys.platform.startswith("linux"):
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["torch", "wideproof.sweeps._task"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+@contextlib.contextmanager
+def _dask_client(address: str) -> Iterator[Any]:
+    try:
+        import distributed
+    except ImportError:
+        raise ConfigError(
+            f"executor={address!r} needs dask.distributed (pip install 'wideproof[dask]')"
+        ) from None
+    url = "tcp://" + address.removeprefix("dask://").removeprefix("tcp://")
+    try:
+        client_cls: Any = distributed.Client
+        client = client_cls(url, timeout=DASK_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {first}") from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def run_sweep(
+    tasks: Sequence[Task],
+    *,
+    store: ResultStore,
+    executor: ExecutorLike = None,
+    progress: Progress = None,
+    label: str = "sweep",
+    stream: TextIO | None = None,
+    check: Callable[[Sequence[Task]], None] | None = None,
+) -> SweepResult:
+    """Compute the tasks missing from ``store`` on ``executor``; commit each point as it finishes.
+
+    Args:
+        tasks: the work; tasks with equal keys are computed once.
+        store: where points are looked up first and committed one by one.
+        executor: see :func:`open_executor`; it is only opened when something is missing.
+        progress: ``None``/``False`` silent; ``True`` plain lines; ``"auto"`` a tqdm bar when
+            ``stream`` is a terminal and plain lines otherwise.
+        label: prefix of the progress lines.
+        stream: where progress goes (``sys.stderr`` by default).
+        check: called with the missing tasks before any is computed (a claim checks its
+            theorem's hypotheses there); it raises to stop the sweep.
+    """
+    keys = [t.key() for t in tasks]
+    found = store.get_many(keys)
+    missing: dict[str, Task] = {}
+    for key, task in zip(keys, tasks, strict=True):
+        if key not in found and key not in missing:
+            missing[key] = task
+    failures: list[str] = []
+    if missing:
+        if check is not None:
+            check(list(missing.values()))
+        report = _reporter(progress, len(missing), label, stream or sys.stderr)
+        try:
+            with open_executor(executor, max_workers=min(len(missing), available_cores())) as pool:
+                _collect(pool, missing, store, found, failures, report)
+        finally:
+            report(None)
+    reused = len(keys) - len(missing)
+    points = tuple(found[k] for k in keys if k in found)
+    return SweepResult(points=points, computed=len(missing) - len(failures), reused=reused,
+                       failures=tuple(failures))
+
+
+def _collect(
+    pool: Executor,
+    missing: dict[str, Task],
+    store: ResultStore,
+    found: dict[str, Point],
+    failures: list[str],
+    report: Callable[[str | None], None],
+) -> None:
+    pending: dict[Future[Point], Task] = {pool.submit(compute, t): t for t in missing.values()}
+    try:
+        while pending:
+            done, _ = wait_futures(list(pending), return_when=FIRST_COMPLETED)
+            for fut in done:
+                task = pending.pop(fut)
+                where = f"{task.knob}={task.value} seed={task.seed}"
+                try:
+                    point = fut.result()
+                except NumericalError as exc:
+                    failures.append(f"{where}: {exc}")
+                    report(f"{where}: failed ({exc})")
+                    continue
+                store.put(task, point)
+                found[point.key] = point
+                report(f"{where}: {point.provenance.get('seconds', 0.0):.2f} s")
+    finally:
+        for fut in pending:
+            fut.cancel()
+
+
+def _reporter(
+    progress: Progress, total: int, label: str, stream: TextIO
+) -> Callable[[str | None], None]:
+    """A callback taking one line per finished point, or ``None`` at the end."""
+    if not progress:
+        return lambda line: None
+    if progress == "auto" and stream.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc=label, file=stream, unit="pt")
+
+        def tick(line: str | None) -> None:
+            if line is None:
+                bar.close()
+            else:
+                bar.set_postfix_str(line, refresh=False)
+                bar.update(1)
+
+        return tick
+    count = 0
+    started = time.time()
+
+    def say(line: str | None) -> None:
+        nonlocal count
+        if line is not None:
+            count += 1
+            stream.write(f"{label} [{count}/{total}, {time.time() - started:.1f} s] {line}\n")
+            stream.flush()
+
+    return say

@@ -1,0 +1,214 @@
+"""One unit of work (a :class:`Task`: knob value x seed) and its stored result (a :class:`Point`).
+
+A *measure* is a module-level function ``measure(task) -> observations``.  It runs in a worker
+process (or on a Dask worker), so it must be importable by name; it returns one
+:class:`~wideproof.results.Estimate` or float, or a mapping of observation names to them (a
+dynamics measure may report ``{"final_loss": 0.01, "catapult": True}``).  Floats and booleans are
+recorded as an ``Estimate`` with ``error_bound=inf`` ("no certificate") and ``method="reported"``.
+
+The content key of a task hashes everything that determines its numbers: the measure's qualified
+name, the family spec's ``describe()``, the knob and its value, the measure arguments, the seed,
+dtype, device and the wideproof version.  Two claims asking for the same computation share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+from ..results import Estimate
+
+if TYPE_CHECKING:
+    import torch
+
+    from ..families import FamilySpec, Model
+
+__all__ = ["Measure", "Observation", "Point", "Task", "compute", "measure_name"]
+
+Observation = Estimate | float | bool
+Measure = Callable[["Task"], Observation | Mapping[str, Observation]]
+DTYPES: tuple[str, ...] = ("float64", "float32", "bfloat16")
+DEFAULT_OBSERVATION = "value"
+
+
+def measure_name(measure: Callable[..., Any]) -> str:
+    """``module:qualname`` of a module-level function; :class:`ConfigError` for anything else."""
+    module = getattr(measure, "__module__", None)
+    qualname = getattr(measure, "__qualname__", None)
+    if not callable(measure) or module is None or qualname is None or "<" in qualname:
+        raise ConfigError(
+            f"measure={measure!r} must be a module-level function (workers import it by name)"
+        )
+    return f"{module}:{qualname}"
+
+
+@dataclass(frozen=True)
+class Task:
+    """Measure ``spec`` (the family at knob value ``value``) with ``seed``.
+
+    Attributes:
+        measure: module-level function ``measure(task) -> observation(s)``.
+        spec: the family spec at this knob value (``None`` for measures that need no model).
+        knob: the knob's name (``width``, ``depth``, ...).
+        value: the knob value.
+        seed: the initialization seed.
+        args: JSON-ready measure arguments (inputs, tolerances, ...), part of the key.
+        dtype: ``"float64"`` (default), ``"float32"`` or ``"bfloat16"``.
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...
+    """
+
+    measure: Measure
+    spec: FamilySpec | None
+    knob: str
+    value: float
+    seed: int
+    args: Mapping[str, Any] = field(default_factory=dict)
+    dtype: str = "float64"
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        measure_name(self.measure)
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ConfigError(f"seed={self.seed!r} must be a non-negative int")
+        if self.dtype not in DTYPES:
+            raise ConfigError(f"dtype={self.dtype!r} is not one of {', '.join(map(repr, DTYPES))}")
+        if not isinstance(self.device, str) or not self.device:
+            raise ConfigError(f"device={self.device!r} must be a string such as 'cpu' or 'cuda'")
+        if isinstance(self.value, bool) or not isinstance(self.value, (int, float)):
+            raise ConfigError(f"{self.knob}={self.value!r} must be a number")
+        try:
+            json.dumps(dict(self.args), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"args={self.args!r} must be JSON-serializable: {exc}") from None
+
+    def describe(self) -> dict[str, Any]:
+        """Everything the key hashes, as JSON."""
+        from .. import __version__
+
+        return {
+            "measure": measure_name(self.measure),
+            "spec": None if self.spec is None else self.spec.describe(),
+            "knob": self.knob,
+            "value": self.value,
+            "args": dict(self.args),
+            "seed": self.seed,
+            "dtype": self.dtype,
+            "device": self.device,
+            "wideproof": __version__,
+        }
+
+    def key(self) -> str:
+        """A content hash of :meth:`describe` (SHA-256, hex)."""
+        blob = json.dumps(self.describe(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    @property
+    def torch_dtype(self) -> torch.dtype:
+        import torch
+
+        dtype: torch.dtype = getattr(torch, self.dtype)
+        return dtype
+
+    def model(self) -> Model:
+        """``spec.init(seed, dtype, device)``."""
+        if self.spec is None:
+            raise ConfigError("this task has no family spec, so it has no model")
+        return self.spec.init(self.seed, dtype=self.torch_dtype, device=self.device)
+
+
+@dataclass(frozen=True)
+class Point:
+    """A measured task: its key, knob value, seed, named observations and provenance."""
+
+    key: str
+    knob: str
+    value: float
+    seed: int
+    observations: Mapping[str, Estimate]
+    provenance: Mapping[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "knob": self.knob,
+            "value": self.value,
+            "seed": self.seed,
+            "observations": {k: e.to_json() for k, e in self.observations.items()},
+            "provenance": dict(self.provenance),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Point:
+        return cls(
+            key=str(data["key"]),
+            knob=str(data["knob"]),
+            value=data["value"],
+            seed=int(data["seed"]),
+            observations={k: Estimate.from_json(v) for k, v in data["observations"].items()},
+            provenance=dict(data["provenance"]),
+        )
+
+
+def compute(task: Task) -> Point:
+    """Run ``task.measure(task)`` with one torch thread and wrap the result as a :class:`Point`.
+
+    Executed in the workers; one intra-op thread each, so that ``n`` workers use ``n`` cores.
+    """
+    import torch
+
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    started = time.time()
+    raw = task.measure(task)
+    seconds = time.time() - started
+    observations = _normalize(raw, task)
+    return Point(
+        key=task.key(),
+        knob=task.knob,
+        value=task.value,
+        seed=task.seed,
+        observations=observations,
+        provenance={
+            "started": datetime.fromtimestamp(started, tz=timezone.utc).isoformat(),
+            "seconds": seconds,
+            "machine": platform.node(),
+            "pid": os.getpid(),
+            "python": sys.version.split()[0],
+            "torch": torch.__version__,
+        },
+    )
+
+
+def _normalize(raw: object, task: Task) -> dict[str, Estimate]:
+    items = raw.items() if isinstance(raw, Mapping) else [(DEFAULT_OBSERVATION, raw)]
+    out: dict[str, Estimate] = {}
+    for name, obs in items:
+        if isinstance(obs, Estimate):
+            out[str(name)] = obs
+        elif isinstance(obs, (bool, int, float)):
+            out[str(name)] = Estimate(
+                value=float(obs),
+                error_bound=math.inf,
+                matvecs=0,
+                method="reported",
+                dtype=task.dtype,
+                device=task.device,
+            )
+        else:
+            raise ConfigError(
+                f"measure {measure_name(task.measure)} returned {type(obs).__name__} for "
+                f"{name!r}; expected an Estimate, a float or a bool"
+            )
+    if not out:
+        raise ConfigError(f"measure {measure_name(task.measure)} returned no observations")
+    return out

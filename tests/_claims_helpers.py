@@ -1,0 +1,87 @@
+"""Synthetic measures and claims for the claims-engine tests (module-level, so workers import them).
+
+``power_law``: :math:`y = c\\, x^{a} e^{\\varepsilon}` with a per-seed offset and slope wobble and
+lognormal measurement noise, drawn from a numpy generator seeded by (seed, x) -- the same noise
+structure as ``formal_numerics.md`` §5.2.  The true exponent is ``task.args["a"]``.
+``slow_power_law`` sleeps first, so a test can kill a sweep in the middle.
+Loaded by the registry through ``WIDEPROOF_CLAIMS=_claims_helpers`` in the subprocess tests.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from wideproof.claims import Claim, ExponentRule, Profile, ThresholdRule
+from wideproof.sweeps import Task
+
+
+def noisy_power_law(x: float, seed: int, a: float, rep: int = 0) -> float:
+    """:math:`2 x^{a + w_s} e^{o_s + 0.1 z}`; seed effects o_s ~ N(0, 0.3^2), w_s ~ N(0, 0.02^2)."""
+    seed_rng = np.random.default_rng([rep, seed])
+    offset, wobble = seed_rng.normal(0.0, 0.3), seed_rng.normal(0.0, 0.02)
+    z = np.random.default_rng([rep, seed, int(x)]).normal()
+    return 2.0 * x ** (a + wobble) * math.exp(offset + 0.1 * z)
+
+
+def power_law(task: Task) -> float:
+    return noisy_power_law(task.value, task.seed, float(task.args["a"]))
+
+
+def slow_power_law(task: Task) -> float:
+    time.sleep(float(task.args["sleep"]))
+    return power_law(task)
+
+
+def flags(task: Task) -> dict[str, float | bool]:
+    return {"event": task.seed % 2 == 0, "size": float(task.value)}
+
+
+WIDTHS = (16, 32, 64, 128, 256, 512, 1024, 2048)
+
+TRUE = Claim(
+    id="helpers.power-law",
+    paper="synthetic",
+    statement="y ~ x^(-1/2)",
+    knob="width",
+    measure=power_law,
+    measure_args={"a": -0.5},
+    rule=ExponentRule("value", predicted=-0.5),
+    profiles={"quick": Profile(WIDTHS, tuple(range(5))), "full": Profile(WIDTHS, tuple(range(20)))},
+)
+
+WRONG = Claim(
+    id="helpers.wrong-exponent",
+    paper="synthetic",
+    statement="predicts x^(-1/4) for data scaling like x^(-1/2)",
+    knob="width",
+    measure=power_law,
+    measure_args={"a": -0.5},
+    rule=ExponentRule("value", predicted=-0.25),
+    profiles=TRUE.profiles,
+)
+
+SLOW = Claim(
+    id="helpers.slow-sweep",
+    paper="synthetic",
+    statement="a slow sweep, to be killed",
+    knob="width",
+    measure=slow_power_law,
+    measure_args={"a": -0.5, "sleep": 0.25},
+    rule=ExponentRule("value", predicted=-0.5),
+    profiles={"quick": Profile(WIDTHS, tuple(range(3))), "full": Profile(WIDTHS, tuple(range(3)))},
+)
+
+EVENTS = Claim(
+    id="helpers.events",
+    paper="synthetic",
+    statement="half of the runs have the event",
+    knob="width",
+    measure=flags,
+    rule=ThresholdRule("event", aggregate="mean", at_least=0.4),
+    profiles={"quick": Profile((1, 2), (0, 1, 2, 3)), "full": Profile((1, 2), (0, 1, 2, 3))},
+)
+
+CLAIMS = (TRUE, WRONG, SLOW, EVENTS)
