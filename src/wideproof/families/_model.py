@@ -32,6 +32,8 @@ class FamilySpec:
 
     input_dim: int
     output_dim: int = 1
+    output: str = "linear"
+    """The output map: ``"linear"`` unless a family (MLP) says otherwise."""
 
     def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
         raise NotImplementedError

@@ -59,10 +59,6 @@ class Assembly(FamilySpec):
         positive_float("dominance", self.dominance, allow_zero=True)
 
     @property
-    def output(self) -> str:
-        return "linear"
-
-    @property
     def scale(self) -> float:
         """s(m)."""
         m = self.n_models

@@ -46,6 +46,8 @@ class LinearBottleneck(FamilySpec):
     bottleneck_width: int = 1
     layers_per_block: int = 1
 
+    activation = "identity"
+
     def __post_init__(self) -> None:
         positive_int("input_dim", self.input_dim)
         positive_int("width", self.width)
@@ -53,14 +55,6 @@ class LinearBottleneck(FamilySpec):
         positive_int("layers_per_block", self.layers_per_block)
         if not isinstance(self.bottlenecks, int) or isinstance(self.bottlenecks, bool) or self.bottlenecks < 0:
             raise ConfigError(f"bottlenecks={self.bottlenecks!r} must be a non-negative int")
-
-    @property
-    def activation(self) -> str:
-        return "identity"
-
-    @property
-    def output(self) -> str:
-        return "linear"
 
     @property
     def blocks(self) -> int:

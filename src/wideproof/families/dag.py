@@ -124,10 +124,6 @@ class DAGNet(FamilySpec):
             raise ConfigError(f"graph_seed={self.graph_seed!r} must be a non-negative int")
 
     @property
-    def output(self) -> str:
-        return "linear"
-
-    @property
     def size(self) -> int:
         """Neurons per hidden layer."""
         if self.graph in ("densenet", "resnet"):

@@ -37,17 +37,11 @@ class UVModel(FamilySpec):
     width: int
     input_dim: int = 1
 
+    activation = "identity"
+
     def __post_init__(self) -> None:
         positive_int("width", self.width)
         positive_int("input_dim", self.input_dim)
-
-    @property
-    def activation(self) -> str:
-        return "identity"
-
-    @property
-    def output(self) -> str:
-        return "linear"
 
     def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
         m, d = self.width, self.input_dim
