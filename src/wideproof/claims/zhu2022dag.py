@@ -1,0 +1,109 @@
+"""Claim of Zhu, Liu & Belkin, "Transition to linearity of general neural networks with directed
+acyclic graph architecture" (NeurIPS 2022, arXiv:2205.11786, Thm 3.1 and §4; linearity notes
+§4.3-§4.4).
+
+``zhu2022dag.in-degree`` -- for a network on a DAG whose neurons (beyond the first hidden layer)
+all have in-degree at least :math:`k`, with :math:`1/\\sqrt{\\mathrm{indeg}}` scaling and smooth
+activations, the Hessian of the output at initialization satisfies
+:math:`\\|H_f\\| = \\tilde O(k^{-1/2})`: the *minimum in-degree* plays the role of the width.  The
+counterexample: when the **output** neuron has in-degree 2 the two output weights couple at
+:math:`O(1)` to their sources' gradients and :math:`\\|H_f\\| = \\Theta(1)`.
+
+Settings (feasibility note ``linearity_static.md`` §2 and §7): the ``"random"`` layout (sources
+drawn without replacement from all earlier hidden layers, i.e. with skip connections), 4 hidden
+tanh layers of a fixed 512 neurons, :math:`d = 4`, one input :math:`x = \\mathbf 1_d`, graph and
+weights redrawn per (k, seed).  Measured raw exponents are :math:`-0.38\\pm0.05` (a maximum over
+neurons of Gaussian products), :math:`-0.51\\pm0.05` after dividing by :math:`\\sqrt{\\log k}`, so
+the rule divides that factor out and asks (§7) that the 95% CI of the exponent lie in
+:math:`[-0.75, -0.3]` -- clear of 0, but not "contains -1/2": at the quick setting (k = 16, 64,
+256; 3 seeds) the measured CI was :math:`[-0.49, -0.37]`, the pre-asymptotic drift the note
+describes.  The output-in-degree-2 DAG gives :math:`-0.00\\pm0.05`
+(range :math:`[-0.06, 0.06]`), asserted to lie in :math:`[-0.15, 0.15]`.  A *single* in-degree-2
+neuron among the output's sources does **not** stop the decay (its weight is diluted by the
+output's :math:`1/\\sqrt k`; §2.2 "one2": :math:`-0.39`), so no such claim is made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from ..errors import ConfigError
+from ..families import DAGNet
+from ..measures import hessian_norm
+from ..results import Estimate
+from ..sweeps import Task
+from ._claim import Claim, Profile
+from ._extra_rules import AllOf, ExponentBand
+
+__all__ = ["CLAIMS", "IN_DEGREE", "hessian_norms_base_and_out2", "random_dag"]
+
+PAPER = (
+    "Zhu, Liu & Belkin 2022, Transition to linearity of general neural networks with directed "
+    "acyclic graph architecture, NeurIPS 2022, arXiv:2205.11786, Thm 3.1 and §4"
+)
+INPUT_DIM = 4
+LAYER_SIZE = 512
+HIDDEN_LAYERS = 4
+
+
+def random_dag(in_degree: int) -> DAGNet:
+    """A random DAG with skip connections: 4 hidden tanh layers of 512, min in-degree k."""
+    return DAGNet(
+        input_dim=INPUT_DIM,
+        in_degree=int(in_degree),
+        depth=HIDDEN_LAYERS,
+        activation="tanh",
+        layer_size=LAYER_SIZE,
+        graph="random",
+    )
+
+
+def hessian_norms_base_and_out2(task: Task) -> dict[str, Estimate]:
+    """:math:`\\|H_f(w_0; \\mathbf 1)\\|` of the DAG (graph seed = ``task.seed``) and of the same
+    layout whose output neuron has in-degree 2 (``hessian_norm_out2``)."""
+    if not isinstance(task.spec, DAGNet):
+        raise ConfigError("hessian_norms_base_and_out2 needs a DAGNet family")
+    base = dataclasses.replace(task.spec, graph_seed=task.seed)
+    out2 = dataclasses.replace(base, output_in_degree=2)
+    x = torch.ones(INPUT_DIM, dtype=task.torch_dtype, device=task.device)
+    tol = float(task.args["tol"])
+    result = {}
+    for name, spec in (("hessian_norm", base), ("hessian_norm_out2", out2)):
+        model = spec.init(task.seed, dtype=task.torch_dtype, device=task.device)
+        result[name] = hessian_norm(model, x, method="lanczos", tol=tol, seed=task.seed)
+    return result
+
+
+IN_DEGREE = Claim(
+    id="zhu2022dag.in-degree",
+    paper=PAPER,
+    statement=(
+        "At initialization the Hessian norm of a network on a DAG decays like k^{-1/2} (up to a "
+        "sqrt(log k) factor) in the minimum in-degree k, and a DAG whose output neuron has "
+        "in-degree 2 does not transition to linearity (its Hessian norm does not decay in k)."
+    ),
+    knob="in_degree",
+    family=random_dag,
+    measure=hessian_norms_base_and_out2,
+    measure_args={"tol": 1e-6},
+    rule=AllOf(
+        (
+            (
+                "min in-degree k",
+                ExponentBand("hessian_norm", low=-0.75, high=-0.3, log_power=0.5),
+            ),
+            (
+                "output in-degree 2",
+                ExponentBand("hessian_norm_out2", low=-0.15, high=0.15),
+            ),
+        )
+    ),
+    profiles={
+        "quick": Profile(values=(16, 64, 256), seeds=(0, 1, 2)),
+        "full": Profile(values=(16, 32, 64, 128, 256), seeds=tuple(range(10))),
+    },
+)
+
+CLAIMS = (IN_DEGREE,)
