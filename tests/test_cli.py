@@ -79,13 +79,13 @@ def test_sigkill_mid_sweep_then_rerun_computes_only_the_missing(tmp_path: Path) 
         time.sleep(0.2)
         if store.exists():
             try:
-                with sqlite3.connect(store) as db:
+                with sqlite3.connect(store, timeout=60) as db:
                     stored = db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
             except sqlite3.OperationalError:  # tables not created yet
                 stored = 0
     os.killpg(proc.pid, signal.SIGKILL)  # the CLI (in its own process group)
     proc.wait(timeout=30)
-    with sqlite3.connect(store) as db:
+    with sqlite3.connect(store, timeout=60) as db:  # a loaded machine may still hold the lock
         kept = db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
     assert 4 <= kept < SLOW_POINTS
     rerun = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)

@@ -1,0 +1,231 @@
+r"""Claims of Liu, Zhu & Belkin, "Loss landscapes and optimization in over-parameterized non-linear
+systems and neural networks" (ACHA 2022, arXiv:2003.00307): the PL* condition along GD.
+
+With :math:`\mathcal L = \tfrac12\|F(w)-y\|^2`, Jacobian :math:`J` and tangent kernel
+:math:`K = JJ^\top`: :math:`\|\nabla\mathcal L\|^2 = r^\top K r \ge 2\lambda_{\min}(K)\mathcal L`
+(§4, eq. (9): an identity plus an eigenvalue bound); if :math:`\lambda_{\min}(K) \ge \mu` on a ball
+and :math:`\eta \le 1/\sup\|H_{\mathcal L}\|`, GD converges as
+:math:`\mathcal L_t \le (1-\eta\mu)^t\mathcal L_0` (Theorem 6) while staying within
+:math:`R = 2L_F\|F(w_0)-y\|/\mu` of :math:`w_0`.  For wide networks :math:`\lambda_{\min}(K(w_0))`
+stays bounded away from 0 as the width grows and the ball on which it persists grows with it
+(Theorem 4 via the Hessian norm :math:`O(1/\sqrt m)`).
+
+Settings and rules: ``shared/theory/feasibility/dynamics.md`` §4 and §6.4 -- an NTK MLP with two
+tanh hidden layers, :math:`d = n = 20`, inputs :math:`x\sim\mathcal N(0,I_d)` rescaled to
+:math:`\|x\| = \sqrt d`, labels :math:`\pm0.8`, :math:`\eta = 1/\lambda_{\max}(K_0)`, GD until
+:math:`\mathcal L < 10^{-8}\mathcal L_0`.  (d = 5 is ill-conditioned, :math:`\kappa \approx 300`.)
+
+* ``liu2020pl.plstar-inequality`` -- at every GD step: the identity to 1e-12 and the inequality
+  up to a relative 1e-12 (any violation is a bug); :math:`\mu/\lambda_{\min}(K_0) \ge 1/2`.
+* ``liu2020pl.exponential-convergence`` -- :math:`\mathcal L_t \le (1-\eta\mu)^t\mathcal L_0` at
+  every
+  :math:`t`, with :math:`\mu` the smallest :math:`\lambda_{\min}(K_t)` on the path, and the run
+  reaches :math:`10^{-8}\mathcal L_0`.  The radius :math:`R` (with :math:`L_F` the largest
+  :math:`\sqrt{\lambda_{\max}(K_t)}` on the path) is reported as ``path_over_radius`` only: it was
+  14-170x the path in the reference runs, so "path <= R" could not have failed.
+* ``liu2020pl.width`` -- the width exponent of :math:`\lambda_{\min}(K(w_0))` is 0 (it does not
+  vanish), and the radius along the first GD direction within which :math:`\|K - K_0\|_2 \le
+  \lambda_{\min}(K_0)/2` (so :math:`\lambda_{\min}` stays above half its initial value) grows
+  like :math:`\sqrt m` (kernel change :math:`\propto r/\sqrt m`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..dynamics import Probes, gd
+from ..errors import ConfigError
+from ..families import MLP, Model
+from ..measures import ntk
+from ..sweeps import Task
+from ._checklist import ChecklistRule
+from ._claim import Claim, Profile
+from ._extra_rules import AllOf
+from ._rules import ExponentRule
+
+__all__ = ["CLAIMS", "CONVERGENCE", "PLSTAR", "WIDTH", "pl_data", "pl_run", "pl_width"]
+
+PAPER = (
+    "Liu, Zhu & Belkin 2022, Loss landscapes and optimization in over-parameterized non-linear "
+    "systems and neural networks, ACHA 59, arXiv:2003.00307"
+)
+IDENTITY_TOL = 1e-12
+PL_TOL = 1e-12
+MU_RATIO_MIN = 0.5
+BOUND_TOL = 1e-12  # relative slack on L_t <= (1 - eta mu)^t L_0 (round-off only)
+
+
+def pl_data(d: int, n: int, seed: int) -> tuple[Tensor, Tensor]:
+    """``n`` inputs :math:`\\mathcal N(0, I_d)` rescaled to norm :math:`\\sqrt d` and labels
+    :math:`\\pm0.8` with random signs, from ``torch.Generator().manual_seed(seed)`` (float64)."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    x = x / x.norm(dim=1, keepdim=True) * math.sqrt(d)
+    y = 0.8 * (2.0 * torch.randint(0, 2, (n,), generator=gen).to(torch.float64) - 1.0)
+    return x, y
+
+
+def _spec(width: int, d: int) -> MLP:
+    return MLP(input_dim=d, width=width, depth=2, activation="tanh", parameterization="ntk")
+
+
+def _model(task: Task) -> tuple[Model, Tensor, Tensor]:
+    d, n = int(task.args["d"]), int(task.args["n"])
+    x, y = pl_data(d, n, 1000 + task.seed)
+    model = _spec(int(task.value), d).init(task.seed)
+    return model, x, y
+
+
+def pl_run(task: Task) -> dict[str, float]:
+    """GD at :math:`\\eta` = ``eta_factor`` / :math:`\\lambda_{\\max}(K_0)` (½-sum loss), probes
+    every step; the checks of both PL* claims and the numbers behind them."""
+    model, x, y = _model(task)
+    lam0 = torch.linalg.eigvalsh(ntk(model, x))
+    eta = float(task.args["eta_factor"]) / float(lam0[-1])
+    traj = gd(model, x, y, eta=eta, steps=int(task.args["max_steps"]), loss="half_sum",
+              probes=Probes(every=1, kernel=True, top_s=1),
+              stop_ratio=float(task.args["stop_ratio"]))
+    grads = traj.series("grad_norm_sq")
+    kgrads = traj.series("kernel_grad_norm_sq")
+    lmin = traj.series("lambda_min")
+    lmax = traj.series("lambda_max")
+    identity = max(abs(g - k) / g for g, k in zip(grads, kgrads, strict=True) if g > 0)
+    ratios = traj.pl_ratios()
+    mu = min(lmin)
+    if mu <= 0:
+        raise ConfigError(f"lambda_min(K) reached {mu} <= 0: the width is too small for PL*")
+    losses = [p.loss for p in traj.probes]
+    steps = [p.step for p in traj.probes]
+    l0 = losses[0]
+    bound_ratio = max(
+        (lt / ((1.0 - eta * mu) ** t * l0) for t, lt in zip(steps[1:], losses[1:], strict=True)),
+        default=0.0,
+    )
+    lip = math.sqrt(max(lmax))
+    radius = 2.0 * lip * math.sqrt(2.0 * l0) / mu
+    return {
+        "identity": float(identity <= IDENTITY_TOL),
+        "pl_inequality": float(min(ratios) >= 1.0 - PL_TOL),
+        "mu_persists": float(mu >= MU_RATIO_MIN * float(lam0[0])),
+        "exponential_bound": float(bound_ratio <= 1.0 + BOUND_TOL),
+        "converged": float(traj.status == "converged"),
+        "identity_rel_error": identity,
+        "min_pl_ratio": min(ratios),
+        "mu": mu,
+        "mu_over_lambda_min0": mu / float(lam0[0]),
+        "lambda_max_growth": max(lmax) / float(lam0[-1]),
+        "max_bound_ratio": bound_ratio,
+        "steps": float(traj.steps),
+        "final_loss_ratio": traj.loss[-1] / l0,
+        "path_length": traj.path_length,
+        "radius": radius,
+        "path_over_radius": traj.path_length / radius,
+    }
+
+
+def _kernel(model: Model, w: Tensor, x: Tensor) -> Tensor:
+    return ntk(model.with_params(model.unflatten(w)), x)
+
+
+def pl_width(task: Task) -> dict[str, float]:
+    """:math:`\\lambda_{\\min}(K(w_0))` and the radius :math:`r^*`: the largest :math:`r` with
+    :math:`\\|K(w_0 + r\\,g/\\|g\\|) - K(w_0)\\|_2 \\le \\lambda_{\\min}(K(w_0))/2` along the
+    negative gradient direction :math:`g` (by Weyl's inequality :math:`\\lambda_{\\min}(K)` stays
+    above half its initial value there), found by doubling then ``bisections`` bisection steps
+    (the first crossing on the doubling grid; relative precision :math:`2^{-bisections}`)."""
+    model, x, y = _model(task)
+    w0 = model.flat_params()
+    k0 = _kernel(model, w0, x)
+    lam0 = float(torch.linalg.eigvalsh(k0)[0])
+    w = w0.clone().requires_grad_(True)
+    loss = 0.5 * ((model.apply_flat(w, x) - y) ** 2).sum()
+    (grad,) = torch.autograd.grad(loss, w)
+    direction = -grad / grad.norm()
+
+    def ok(r: float) -> bool:
+        change = torch.linalg.matrix_norm(_kernel(model, w0 + r * direction, x) - k0, ord=2)
+        return float(change) <= 0.5 * lam0
+
+    lo, hi = 0.0, float(task.args["r_start"])
+    while ok(hi):
+        lo, hi = hi, 2.0 * hi
+        if hi > 1e6:
+            raise ConfigError(
+                "the kernel never moves by lambda_min(K_0)/2 along the gradient direction"
+            )
+    for _ in range(int(task.args["bisections"])):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+    return {"lambda_min0": lam0, "radius": 0.5 * (lo + hi)}
+
+
+_RUN_ARGS: dict[str, Any] = {
+    "d": 20, "n": 20, "eta_factor": 1.0, "max_steps": 2000, "stop_ratio": 1e-8,
+}
+_PROFILES = {
+    "quick": Profile(values=(256,), seeds=(0, 1, 2)),
+    "full": Profile(values=(256, 512, 1024), seeds=tuple(range(5))),
+}
+
+PLSTAR = Claim(
+    id="liu2020pl.plstar-inequality",
+    paper=PAPER + ", §4 eq. (9), Theorem 4",
+    statement=(
+        "Along GD of a wide network, |grad L|^2 = r^T K r >= 2 lambda_min(K(w_t)) L(w_t) at every "
+        "step, and lambda_min(K) stays bounded below by mu > 0 on the path."
+    ),
+    knob="width",
+    measure=pl_run,
+    measure_args=_RUN_ARGS,
+    rule=ChecklistRule((
+        ("identity", f"max_t | |grad L|^2 - r^T K r | / |grad L|^2 <= {IDENTITY_TOL:g}"),
+        ("pl_inequality", f"min_t |grad L|^2 / (2 lambda_min(K_t) L_t) >= 1 - {PL_TOL:g}"),
+        ("mu_persists", f"mu = min_t lambda_min(K_t) >= {MU_RATIO_MIN} lambda_min(K_0)"),
+    )),
+    profiles=_PROFILES,
+)
+
+CONVERGENCE = Claim(
+    id="liu2020pl.exponential-convergence",
+    paper=PAPER + ", Theorem 6",
+    statement=(
+        "GD with eta <= 1/lambda_max(K_0) converges exponentially: L_t <= (1 - eta mu)^t L_0 with "
+        "mu the smallest lambda_min(K) on the path (the path-to-radius ratio is reported, not "
+        "tested)."
+    ),
+    knob="width",
+    measure=pl_run,
+    measure_args=_RUN_ARGS,
+    rule=ChecklistRule((
+        ("exponential_bound", f"max_t L_t / ((1 - eta mu)^t L_0) <= 1 + {BOUND_TOL:g}"),
+        ("converged", "L_t < 1e-8 L_0 within the step budget"),
+    )),
+    profiles=_PROFILES,
+)
+
+WIDTH = Claim(
+    id="liu2020pl.width",
+    paper=PAPER + ", Theorem 4 and §4.1",
+    statement=(
+        "lambda_min(K(w_0)) stays bounded away from 0 as the width grows at fixed n, and the "
+        "radius over which lambda_min(K) persists (here: the kernel moves by at most half of "
+        "lambda_min(K_0) in operator norm along the first GD direction) grows like sqrt(width)."
+    ),
+    knob="width",
+    measure=pl_width,
+    measure_args={"d": 20, "n": 20, "r_start": 1.0, "bisections": 6},
+    rule=AllOf((
+        ("lambda_min", ExponentRule("lambda_min0", predicted=0.0, excludes=(-0.5,))),
+        ("radius", ExponentRule("radius", predicted=0.5, excludes=(0.0,))),
+    )),
+    profiles={
+        "quick": Profile(values=(64, 128, 256, 512), seeds=(0, 1, 2)),
+        "full": Profile(values=(64, 128, 256, 512, 1024, 2048), seeds=tuple(range(5))),
+    },
+)
+
+CLAIMS = (PLSTAR, CONVERGENCE, WIDTH)
