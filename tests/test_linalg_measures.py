@@ -56,12 +56,36 @@ def test_ntk_equals_dense_jacobian_gram(name: str) -> None:
         assert torch.allclose(K, ref, rtol=0, atol=1e-12 * float(ref.abs().max()))
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        MLP(input_dim=4, width=(8, 6), depth=2, activation="softplus", bias=True),
+        MLP(input_dim=4, width=10, depth=1, parameterization="standard", output="sigmoid", output_shift=0.3),
+        MLP(input_dim=4, width=7, depth=3, output_dim=3, bias=True),
+    ],
+)
+def test_structured_mlp_ntk_equals_the_jacobian_contraction(spec: MLP) -> None:
+    """The per-layer contraction (default for MLPs) against J1 J2^T from a dense Jacobian."""
+    model = spec.init(seed=1)
+    X1 = torch.randn(6, 4, generator=torch.Generator().manual_seed(0), dtype=F64)
+    X2 = torch.randn(3, 4, generator=torch.Generator().manual_seed(1), dtype=F64)
+
+    def jac(X: torch.Tensor) -> torch.Tensor:
+        J = torch.autograd.functional.jacobian(lambda w: model.apply_flat(w, X).reshape(-1), model.flat_params())
+        return J
+
+    ref = jac(X1) @ jac(X2).T
+    K = ntk(model, X1, X2, method="layers")
+    assert torch.allclose(K, ref, rtol=0, atol=1e-12 * float(ref.abs().max()))
+    assert torch.equal(ntk(model, X1, X2), K)
+
+
 def test_ntk_blocks_rows_under_a_small_memory_budget() -> None:
     model = MLP(input_dim=3, width=16, depth=2).init(seed=0)
     X1 = torch.randn(7, 3, dtype=F64)
     X2 = torch.randn(4, 3, dtype=F64)
-    full = ntk(model, X1, X2)
-    tiny = ntk(model, X1, X2, memory_bytes=model.num_params * 8 * 3)
+    full = ntk(model, X1, X2, method="jacobian")
+    tiny = ntk(model, X1, X2, method="jacobian", memory_bytes=model.num_params * 8 * 3)
     assert full.shape == (7, 4)
     assert torch.allclose(full, tiny, atol=1e-13)
 

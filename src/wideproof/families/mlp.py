@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import torch
 from torch import Tensor
@@ -36,10 +36,19 @@ from ..activations import get_activation
 from ..errors import ConfigError
 from ._model import FamilySpec, one_of, positive_float, positive_int
 
-__all__ = ["MLP"]
+__all__ = ["MLP", "Tap"]
 
 Parameterization = Literal["ntk", "standard"]
 Init = Literal["gaussian", "antisymmetric", "rsc"]
+
+
+class Tap(NamedTuple):
+    r"""One affine layer :math:`z = s\,W h + b` seen during a forward pass."""
+
+    inputs: Tensor
+    preactivation: Tensor
+    scale: float
+    bias: bool
 
 
 @dataclass(frozen=True)
@@ -140,22 +149,31 @@ class MLP(FamilySpec):
             return sigma0 if self.parameterization == "ntk" else sigma0 / math.sqrt(fan_in)
         return self._std(fan_in)
 
-    def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
+    def forward(
+        self, params: Mapping[str, Tensor], x: Tensor, taps: list[Tap] | None = None
+    ) -> Tensor:
+        r"""The network on a batch ``x``; with ``taps`` (a list), record every layer's
+        :class:`Tap` and make the first pre-activation a graph leaf, so that
+        :math:`\partial f/\partial z^{(l)}` of every layer comes from one backward pass."""
         act = get_activation(self.activation)
         ntk = self.parameterization == "ntk"
         h = x
         for l in range(1, self.depth + 1):
             w = params[f"W{l}"]
-            z = h @ w.T
-            if ntk:
-                z = z / math.sqrt(w.shape[1])
+            scale = 1 / math.sqrt(w.shape[1]) if ntk else 1.0
+            z = h @ w.T * scale
             if self.bias:
                 z = z + params[f"b{l}"]
+            if taps is not None:
+                if not z.requires_grad:
+                    z.requires_grad_(True)
+                taps.append(Tap(h, z, scale, self.bias))
             h = act(z)
         v = params["v"]
-        out = h @ v.T
-        if ntk:
-            out = out / math.sqrt(v.shape[1])
+        scale = 1 / math.sqrt(v.shape[1]) if ntk else 1.0
+        out = h @ v.T * scale
+        if taps is not None:
+            taps.append(Tap(h, out, scale, False))
         if self.output != "linear":
             out = get_activation(self.output)(out + self.output_shift)
         elif self.output_shift:
