@@ -15,8 +15,12 @@ from wideproof.families import (
 SMALL_SPECS: dict[str, FamilySpec] = {
     "mlp-tanh": MLP(input_dim=4, width=12, depth=2, activation="tanh"),
     "mlp-softplus-bias": MLP(input_dim=3, width=10, depth=2, activation="softplus", bias=True),
-    "mlp-standard-gelu": MLP(input_dim=3, width=10, depth=1, activation="gelu", parameterization="standard"),
-    "mlp-sigmoid-out": MLP(input_dim=3, width=8, depth=1, activation="silu", output="sigmoid", output_shift=0.5),
+    "mlp-standard-gelu": MLP(
+        input_dim=3, width=10, depth=1, activation="gelu", parameterization="standard"
+    ),
+    "mlp-sigmoid-out": MLP(
+        input_dim=3, width=8, depth=1, activation="silu", output="sigmoid", output_shift=0.5
+    ),
     "mlp-rsc": MLP(input_dim=3, width=9, depth=3, initialization="rsc", sigma1=0.5),
     "bottleneck": LinearBottleneck(input_dim=3, width=6, bottlenecks=2, bottleneck_width=2),
     "dag": DAGNet(input_dim=3, in_degree=4, depth=3, graph="random"),

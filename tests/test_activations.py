@@ -38,7 +38,9 @@ def test_torch_function_matches_sympy_and_suprema_bound_a_grid(name: str) -> Non
     y = act(z)
     f = sp.lambdify(X, act.expr, "mpmath")
     for t in (-2.5, -0.3, 0.0, 0.7, 3.1):
-        assert float(act(torch.tensor(t, dtype=torch.float64))) == pytest.approx(float(f(t)), rel=1e-13, abs=1e-15)
+        assert float(act(torch.tensor(t, dtype=torch.float64))) == pytest.approx(
+            float(f(t)), rel=1e-13, abs=1e-15
+        )
     (d1,) = torch.autograd.grad(y.sum(), z, create_graph=True)
     d2 = torch.autograd.grad(d1.sum(), z)[0] if d1.requires_grad else torch.zeros_like(z)
     for order, values in ((1, d1), (2, d2)):

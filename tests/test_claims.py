@@ -53,8 +53,13 @@ def test_exponent_rule_statuses() -> None:
 def test_threshold_rule_on_per_run_booleans() -> None:
     verdict = EVENTS.verify(executor="threads")
     assert verdict.status == "HOLDS" and verdict.measured == 0.5
-    strict = Claim(**{**EVENTS.__dict__, "id": "helpers.events-all",
-                      "rule": claims.ThresholdRule("event", aggregate="min", at_least=1.0)})
+    strict = Claim(
+        **{
+            **EVENTS.__dict__,
+            "id": "helpers.events-all",
+            "rule": claims.ThresholdRule("event", aggregate="min", at_least=1.0),
+        }
+    )
     failed = strict.verify(executor="threads")
     assert failed.status == "FAILS" and failed.measured == 0.0
 
@@ -69,9 +74,14 @@ def test_verdict_json_round_trip_and_store_record(tmp_path) -> None:
 
 
 def test_claim_validation() -> None:
-    base = dict(paper="p", statement="s", knob="width", measure=power_law,
-                rule=ExponentRule("value", predicted=-0.5),
-                profiles={"quick": Profile((1, 2), (0, 1)), "full": Profile((1, 2), (0, 1))})
+    base = dict(
+        paper="p",
+        statement="s",
+        knob="width",
+        measure=power_law,
+        rule=ExponentRule("value", predicted=-0.5),
+        profiles={"quick": Profile((1, 2), (0, 1)), "full": Profile((1, 2), (0, 1))},
+    )
     with pytest.raises(ConfigError, match=r"paper\.statement"):
         Claim(id="No Dots", **base)
     with pytest.raises(ConfigError, match="missing"):

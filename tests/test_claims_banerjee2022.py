@@ -68,7 +68,7 @@ def _points(fn, knobs=(2, 4, 8), name="value", seeds=3) -> list[Point]:
 
 
 def test_growth_factor_rule_recovers_known_factors() -> None:
-    shrink = _points(lambda L, s: 0.3 ** L * (1 + 0.01 * s))
+    shrink = _points(lambda L, s: 0.3**L * (1 + 0.01 * s))
     grow = _points(lambda L, s: (1.35 + 0.01 * s) ** L)
     at_most = GrowthFactorRule("value", at_most=1.05)
     at_least = GrowthFactorRule("value", at_least=1.2)

@@ -29,7 +29,8 @@ def test_uv_phases_quick_holds_and_reproduces_the_table() -> None:
     # seed 0 reproduces the reference final eta*lambda of the catapult rows (catapult notes §1.5)
     for row, ref in ((2.5, 1.270), (3.0, 0.189), (3.5, 0.521), (3.9, 1.144)):
         assert runs[f"eta_lambda0={row:g} seed=0"]["final_eta_lambda"] == pytest.approx(
-            ref, abs=1e-3)
+            ref, abs=1e-3
+        )
 
 
 def test_uv_phases_wrong_boundary_fails() -> None:
@@ -50,7 +51,8 @@ def test_plstar_claims_quick_hold() -> None:
     with ResultStore(":memory:") as store:
         pl = get("liu2020pl.plstar-inequality").verify("quick", executor="threads:1", store=store)
         conv = get("liu2020pl.exponential-convergence").verify(
-            "quick", executor="threads:1", store=store)
+            "quick", executor="threads:1", store=store
+        )
     assert pl.status == "HOLDS", pl.evidence["reason"]
     assert conv.status == "HOLDS", conv.evidence["reason"]
     assert conv.evidence["points_computed"] == 0

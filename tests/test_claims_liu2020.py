@@ -72,7 +72,11 @@ def _dense_oracle(width: int, seed: int) -> dict[str, float]:
 @pytest.mark.parametrize(("width", "seed"), [(8, 0), (30, 2)])
 def test_nonlinear_output_measure_matches_dense_chain_rule(width: int, seed: int) -> None:
     task = Task(
-        nonlinear_output_hessians, antisymmetric_tanh_mlp(width), "width", width, seed,
+        nonlinear_output_hessians,
+        antisymmetric_tanh_mlp(width),
+        "width",
+        width,
+        seed,
         dict(NONLINEAR_OUTPUT.measure_args),
     )
     got = compute(task).observations
@@ -172,8 +176,9 @@ def test_kernel_change_measure_against_hand_built_kernels() -> None:
     X, y = _training_data(task)
     for label, output in args["outputs"].items():
         start = dataclasses.replace(ntk_tanh_mlp(width), output=output).init(seed)
-        traj = gd(start, X, y, eta=args["eta"], steps=30, loss="half_sum",
-                  stop_ratio=args["stop_ratio"])
+        traj = gd(
+            start, X, y, eta=args["eta"], steps=30, loss="half_sum", stop_ratio=args["stop_ratio"]
+        )
         k0, k1 = _kernel(start, X), _kernel(start.with_params(traj.final_params), X)
         want = float((k1 - k0).norm() / k0.norm())
         assert got[f"kernel_change_{label}"].value == pytest.approx(want, rel=1e-9)

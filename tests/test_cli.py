@@ -67,12 +67,26 @@ def test_verify_liu2020_twice_reuses_every_point(tmp_path: Path, capsys) -> None
 
 def test_sigkill_mid_sweep_then_rerun_computes_only_the_missing(tmp_path: Path) -> None:
     store = tmp_path / "s.sqlite"
-    env = {**os.environ, "WIDEPROOF_CLAIMS": "_claims_helpers",
-           "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
-    argv = [sys.executable, "-m", "wideproof.cli", "verify", "helpers.slow-sweep", "--json",
-            "--store", str(store), "--executor", "threads:2"]
-    proc = subprocess.Popen(argv, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "WIDEPROOF_CLAIMS": "_claims_helpers",
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "wideproof.cli",
+        "verify",
+        "helpers.slow-sweep",
+        "--json",
+        "--store",
+        str(store),
+        "--executor",
+        "threads:2",
+    ]
+    proc = subprocess.Popen(
+        argv, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.time() + 120
     stored = 0
     while stored < 4 and time.time() < deadline:
@@ -101,10 +115,14 @@ def test_sigkill_mid_sweep_then_rerun_computes_only_the_missing(tmp_path: Path) 
         (["verify", "liu2020.hessian-width", "--profile", "huge"], "profile='huge'"),
         (["verify", "--all", "liu2020.hessian-width"], "not both"),
         (["verify", "liu2020.hessian-width", "--device", "tpu"], "device='tpu'"),
-        (["verify", "liu2020.hessian-width", "--seeds", "1", "--store", ":memory:"],
-         "at least 2 seeds and 2 width values"),
-        (["plot", "liu2020.hessian-width", "--out", "x.png", "--store", "/nonexistent/s.sqlite"],
-         "no result store"),
+        (
+            ["verify", "liu2020.hessian-width", "--seeds", "1", "--store", ":memory:"],
+            "at least 2 seeds and 2 width values",
+        ),
+        (
+            ["plot", "liu2020.hessian-width", "--out", "x.png", "--store", "/nonexistent/s.sqlite"],
+            "no result store",
+        ),
         (["verify"], "give claim ids or --all"),
         (["frobnicate"], "invalid choice"),
     ],
@@ -119,8 +137,14 @@ def test_unreachable_dask_scheduler(monkeypatch: pytest.MonkeyPatch, capsys, tmp
     import wideproof.sweeps._execute as execute
 
     monkeypatch.setattr(execute, "DASK_TIMEOUT_S", 1.0)
-    argv = ["verify", "liu2020.hessian-width", "--executor", "dask://127.0.0.1:9",
-            "--store", str(tmp_path / "s.sqlite")]
+    argv = [
+        "verify",
+        "liu2020.hessian-width",
+        "--executor",
+        "dask://127.0.0.1:9",
+        "--store",
+        str(tmp_path / "s.sqlite"),
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "cannot reach the Dask scheduler at dask://127.0.0.1:9" in err and err.count("\n") == 1
@@ -149,8 +173,15 @@ def test_list_json(capsys) -> None:
 
 def test_failing_claim_exits_1(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.setenv("WIDEPROOF_CLAIMS", "_claims_helpers")
-    argv = ["verify", "helpers.wrong-exponent", "helpers.power-law", "--executor", "threads",
-            "--store", ":memory:"]
+    argv = [
+        "verify",
+        "helpers.wrong-exponent",
+        "helpers.power-law",
+        "--executor",
+        "threads",
+        "--store",
+        ":memory:",
+    ]
     assert main(argv) == 1
     out = capsys.readouterr().out
     assert "FAILS" in out and "HOLDS" in out and "| helpers.wrong-exponent |" in out

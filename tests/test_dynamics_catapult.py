@@ -38,8 +38,9 @@ def test_clean_spike_is_found_with_its_start_peak_and_end() -> None:
     trace += [pre * 3, pre * 20, pre * 60, pre * 8, pre * 1.5, pre * 0.9]  # steps 30..35
     trace += [pre * 0.9 * 0.95**k for k in range(1, 40)]
     (episode,) = detect_catapults(trace)
-    assert episode == CatapultEpisode(start=29, peak=32, end=35, pre_spike_loss=pre,
-                                      peak_loss=pre * 60)
+    assert episode == CatapultEpisode(
+        start=29, peak=32, end=35, pre_spike_loss=pre, peak_loss=pre * 60
+    )
     assert episode.ratio == pytest.approx(60.0)
 
 
@@ -86,8 +87,13 @@ def test_floor_and_return_window() -> None:
 
 
 def test_detector_rejects_bad_parameters() -> None:
-    for kwargs in ({"spike_factor": 1.0}, {"spike_factor": math.inf}, {"return_window": 0},
-                   {"min_level": -1.0}, {"return_window": 2.5}):
+    for kwargs in (
+        {"spike_factor": 1.0},
+        {"spike_factor": math.inf},
+        {"return_window": 0},
+        {"min_level": -1.0},
+        {"return_window": 2.5},
+    ):
         with pytest.raises(ConfigError):
             detect_catapults(decay(10), **kwargs)
     with pytest.raises(ConfigError):
@@ -106,8 +112,17 @@ def test_batch_noise_is_not_counted_on_the_full_loss() -> None:
     (about 1.05 for single samples at this width, dynamics.md §5), the full training loss has no
     spike, while the same rule on the per-batch losses counts batch-to-batch variation."""
     spec, X, y = sgd_task()
-    traj = sgd(spec.init(0), X, y, eta=0.5, steps=400, batch_size=4, seed=0, loss="mean",
-               probes=Probes(every=None))
+    traj = sgd(
+        spec.init(0),
+        X,
+        y,
+        eta=0.5,
+        steps=400,
+        batch_size=4,
+        seed=0,
+        loss="mean",
+        probes=Probes(every=None),
+    )
     assert traj.batch_loss is not None and len(traj.batch_loss) == 400
     assert traj.loss[-1] < 0.05 * traj.loss[0]
     assert detect_catapults(traj.loss) == ()
@@ -119,8 +134,17 @@ def test_supercritical_small_batches_catapult_on_the_full_loss() -> None:
     batch (dynamics.md §5), the full training loss spikes repeatedly with b = 4 and never with
     full-batch GD."""
     spec, X, y = sgd_task()
-    small = sgd(spec.init(0), X, y, eta=4.0, steps=400, batch_size=4, seed=0, loss="mean",
-                probes=Probes(every=None))
+    small = sgd(
+        spec.init(0),
+        X,
+        y,
+        eta=4.0,
+        steps=400,
+        batch_size=4,
+        seed=0,
+        loss="mean",
+        probes=Probes(every=None),
+    )
     full = gd(spec.init(0), X, y, eta=4.0, steps=400, loss="mean", probes=Probes(every=None))
     assert len(detect_catapults(small.loss)) >= 3
     assert detect_catapults(full.loss) == ()
@@ -138,8 +162,15 @@ def test_supercritical_ramp_sets_the_rate_from_the_current_sharpness() -> None:
     lam0 = float((model.flat_params() ** 2).sum()) / n
     milestones = (10, 45, 75)
     ramp = SupercriticalRamp(eta0=0.5 / lam0, milestones=milestones, factor=1.5)
-    traj = gd(model, x, y, eta=ramp, steps=125, loss="half_sum",
-              probes=Probes(every=1, gradient=False, kernel=True))
+    traj = gd(
+        model,
+        x,
+        y,
+        eta=ramp,
+        steps=125,
+        loss="half_sum",
+        probes=Probes(every=1, gradient=False, kernel=True),
+    )
     products = traj.sharpness_products()
     assert products[0] == pytest.approx(0.5, rel=1e-12)
     for m, following in zip(milestones, (*milestones[1:], traj.steps), strict=True):

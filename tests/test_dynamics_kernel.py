@@ -54,8 +54,15 @@ def test_pl_star_identity_and_inequality_along_gd(loss: str) -> None:
     model, (X, y) = pl_model(), pl_data()
     c = convention_factor(loss, 20)  # type: ignore[arg-type]
     lam0 = float(torch.linalg.eigvalsh(ntk(model, X))[-1])
-    traj = gd(model, X, y, eta=1.0 / (c * lam0), steps=120, loss=loss,  # type: ignore[arg-type]
-              probes=Probes(every=10, kernel=True))
+    traj = gd(
+        model,
+        X,
+        y,
+        eta=1.0 / (c * lam0),
+        steps=120,
+        loss=loss,  # type: ignore[arg-type]
+        probes=Probes(every=10, kernel=True),
+    )
     assert len(traj.probes) == 13
     for p in traj.probes:
         assert p.grad_norm_sq is not None and p.kernel_grad_norm_sq is not None
@@ -71,10 +78,18 @@ def test_conventions_give_the_same_path() -> None:
     2/n and the sharpness products c*eta*lambda agree."""
     model, (X, y) = pl_model(width=64), pl_data()
     eta_half = 0.02
-    half = gd(model, X, y, eta=eta_half, steps=30, loss="half_sum",
-              probes=Probes(every=10, kernel=True))
-    mean = gd(model, X, y, eta=eta_half * 20 / 2, steps=30, loss="mean",
-              probes=Probes(every=10, kernel=True))
+    half = gd(
+        model, X, y, eta=eta_half, steps=30, loss="half_sum", probes=Probes(every=10, kernel=True)
+    )
+    mean = gd(
+        model,
+        X,
+        y,
+        eta=eta_half * 20 / 2,
+        steps=30,
+        loss="mean",
+        probes=Probes(every=10, kernel=True),
+    )
     for a, b in zip(half.loss, mean.loss, strict=True):
         assert b == pytest.approx(a * 2 / 20, rel=1e-10)
     assert mean.sharpness_products() == pytest.approx(half.sharpness_products(), rel=1e-10)
@@ -86,8 +101,15 @@ def test_top_eigenspace_projection_sums_to_the_loss(top_s: int) -> None:
     """sum_{i<=s} Pi_i L + (complement) = L at every probed step (s = n leaves no complement);
     the projected losses are non-negative and listed for eigenvalues in descending order."""
     model, (X, y) = pl_model(width=64), pl_data()
-    traj = gd(model, X, y, eta=0.05, steps=20, loss="mean",
-              probes=Probes(every=5, gradient=False, kernel=True, top_s=top_s))
+    traj = gd(
+        model,
+        X,
+        y,
+        eta=0.05,
+        steps=20,
+        loss="mean",
+        probes=Probes(every=5, gradient=False, kernel=True, top_s=top_s),
+    )
     for p in traj.probes:
         assert p.projected_loss is not None and p.complement_loss is not None
         assert p.kernel_top is not None and len(p.kernel_top) == len(p.projected_loss) == top_s
@@ -160,8 +182,7 @@ def test_rsc_probes_match_autograd() -> None:
     the kernel agree with both gradients taken by autograd (at the first and the last state), and
     |grad G_bar|² >= lambda_min(K)/n (Banerjee et al. 2023 via linearity notes §6.4)."""
     model, (X, y) = pl_model(width=64), pl_data()
-    traj = gd(model, X, y, eta=0.05, steps=15, loss="mean",
-              probes=Probes(every=None, kernel=True))
+    traj = gd(model, X, y, eta=0.05, steps=15, loss="mean", probes=Probes(every=None, kernel=True))
     for record, w in ((traj.probes[0], model.flat_params()), (traj.probes[-1], traj.final_params)):
         w = w.detach().requires_grad_(True)
         (g_bar,) = torch.autograd.grad(model.apply_flat(w, X).mean(), w)

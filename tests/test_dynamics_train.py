@@ -83,8 +83,15 @@ def test_nqm_single_example_update_equations() -> None:
     jac = torch.func.jacrev(lambda w: model.apply_flat(w, x))(model.flat_params())
     lam0 = float(jac.pow(2).sum())
     eta = 3.0 / lam0
-    traj = gd(model, x, y, eta=eta, steps=16, loss="half_sum",
-              probes=Probes(every=1, gradient=False, kernel=True, outputs=True))
+    traj = gd(
+        model,
+        x,
+        y,
+        eta=eta,
+        steps=16,
+        loss="half_sum",
+        probes=Probes(every=1, gradient=False, kernel=True, outputs=True),
+    )
     g = np.array([p.outputs[0] for p in traj.probes])  # type: ignore[index]
     lam = np.array(traj.series("lambda_max"))
     k = float(x.norm() ** 2) / (m * d)
@@ -139,8 +146,16 @@ def test_nan_during_training_raises_with_the_step() -> None:
     x, y = torch.ones(1, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
     with pytest.raises(NumericalError, match=r"step \d+"):
         gd(model, x, y, eta=1e3, steps=100, loss="half_sum")
-    traj = gd(model, x, y, eta=1e3, steps=100, loss="half_sum", on_divergence="stop",
-              probes=Probes(every=None))
+    traj = gd(
+        model,
+        x,
+        y,
+        eta=1e3,
+        steps=100,
+        loss="half_sum",
+        on_divergence="stop",
+        probes=Probes(every=None),
+    )
     assert traj.diverged and classify_phase(traj) == "diverged"
     assert traj.diverged_at is not None and traj.diverged_at < 100
     assert len(traj.probes) == 1  # only step 0: no probe at the diverged state
@@ -150,8 +165,16 @@ def test_nan_during_training_raises_with_the_step() -> None:
 def test_stop_ratio_and_json() -> None:
     X, y = mlp_task()
     model = MLP(input_dim=8, width=32).init(0)
-    traj = gd(model, X, y, eta=1.0, steps=5000, loss="mean", stop_ratio=0.1,
-              probes=Probes(every=None, kernel=True, top_s=3))
+    traj = gd(
+        model,
+        X,
+        y,
+        eta=1.0,
+        steps=5000,
+        loss="mean",
+        stop_ratio=0.1,
+        probes=Probes(every=None, kernel=True, top_s=3),
+    )
     assert traj.status == "converged" and traj.steps < 5000
     assert traj.loss[-1] <= 0.1 * traj.loss[0] < traj.loss[-2]
     data = json.loads(json.dumps(traj.to_json()))

@@ -30,8 +30,10 @@ def uv_model(seed: int, width: int = WIDTH) -> tuple[Model, float]:
     rng = np.random.default_rng(seed)
     u = rng.standard_normal(width)
     v = rng.standard_normal(width)
-    model = UVModel(width).init(0).with_params(
-        {"u": torch.from_numpy(u).reshape(width, 1), "v": torch.from_numpy(v)}
+    model = (
+        UVModel(width)
+        .init(0)
+        .with_params({"u": torch.from_numpy(u).reshape(width, 1), "v": torch.from_numpy(v)})
     )
     return model, float((u @ u + v @ v) / width)
 
@@ -52,8 +54,15 @@ def test_uv_exact_update_equations(target: float, loss: str, eta_lambda0: float)
     c = 1.0 if loss == "half_sum" else 2.0
     eta = eta_lambda0 / (c * lam0)
     y = torch.full((1,), target, dtype=torch.float64)
-    traj = gd(model, X1, y, eta=eta, steps=60, loss=loss,  # type: ignore[arg-type]
-              probes=Probes(every=1, kernel=True, outputs=True))
+    traj = gd(
+        model,
+        X1,
+        y,
+        eta=eta,
+        steps=60,
+        loss=loss,  # type: ignore[arg-type]
+        probes=Probes(every=1, kernel=True, outputs=True),
+    )
     f = np.array([p.outputs[0] for p in traj.probes])  # type: ignore[index]
     lam = np.array(traj.series("lambda_max"))
     assert len(f) == traj.steps + 1 == 61
@@ -61,7 +70,8 @@ def test_uv_exact_update_equations(target: float, loss: str, eta_lambda0: float)
     r = f - target
     f_pred = target + r[:-1] * (1 - a * lam[:-1] + a**2 * f[:-1] * r[:-1] / n)
     scale = np.maximum.reduce(
-        [abs(f[:-1]), abs(f[1:]), abs(r[:-1]), abs(r[1:]), lam[:-1] * math.sqrt(n) / 2])
+        [abs(f[:-1]), abs(f[1:]), abs(r[:-1]), abs(r[1:]), lam[:-1] * math.sqrt(n) / 2]
+    )
     assert np.max(abs(f[1:] - f_pred) / scale) <= 1e-12
     lam_pred = lam[:-1] + (a / n) * (a * lam[:-1] * r[:-1] ** 2 - 4 * f[:-1] * r[:-1])
     assert np.max(abs(lam[1:] - lam_pred) / lam[1:]) <= 1e-12
@@ -71,12 +81,21 @@ def test_uv_exact_update_equations(target: float, loss: str, eta_lambda0: float)
 
 
 PHASE_ROWS = [
-    (1.0, "lazy"), (1.9, "lazy"), (2.5, "catapult"), (3.0, "catapult"),
-    (3.5, "catapult"), (3.9, "catapult"), (4.1, "diverged"), (5.0, "diverged"),
+    (1.0, "lazy"),
+    (1.9, "lazy"),
+    (2.5, "catapult"),
+    (3.0, "catapult"),
+    (3.5, "catapult"),
+    (3.9, "catapult"),
+    (4.1, "diverged"),
+    (5.0, "diverged"),
 ]
 # Seed-0 reference values (catapult notes §1.5): max loss and final eta*lambda per catapult row.
 SEED0_REFERENCE = {
-    2.5: (52.9, 1.270), 3.0: (185.0, 0.189), 3.5: (274.0, 0.521), 3.9: (466.0, 1.144),
+    2.5: (52.9, 1.270),
+    3.0: (185.0, 0.189),
+    3.5: (274.0, 0.521),
+    3.9: (466.0, 1.144),
 }
 
 
@@ -104,8 +123,18 @@ def test_uv_phase_table() -> None:
         f0 = float(model(X1)[0])
         for eta_lambda0, expected in PHASE_ROWS:
             eta = eta_lambda0 / lam0
-            traj = gd(model, X1, y, eta=eta, steps=3000, loss="half_sum", probes=probes,
-                      on_divergence="stop", divergence_threshold=1e12, stop_ratio=1e-30)
+            traj = gd(
+                model,
+                X1,
+                y,
+                eta=eta,
+                steps=3000,
+                loss="half_sum",
+                probes=probes,
+                on_divergence="stop",
+                divergence_threshold=1e12,
+                stop_ratio=1e-30,
+            )
             assert classify_phase(traj) == expected, (seed, eta_lambda0)
             if expected == "diverged":
                 continue
@@ -115,8 +144,9 @@ def test_uv_phase_table() -> None:
             episodes = detect_catapults(traj.loss)
             if expected == "lazy":
                 assert episodes == ()
-                predicted = eta**2 * (4 - eta_lambda0) * f0**2 / (
-                    WIDTH * eta_lambda0 * (2 - eta_lambda0))
+                predicted = (
+                    eta**2 * (4 - eta_lambda0) * f0**2 / (WIDTH * eta_lambda0 * (2 - eta_lambda0))
+                )
                 if predicted < 0.2 * (2 - eta_lambda0):
                     assert eta * (lam0 - lam_inf) == pytest.approx(predicted, rel=0.25)
                     drift_checks[eta_lambda0] += 1
@@ -150,7 +180,15 @@ def test_uv_divergence_raises_or_stops() -> None:
     assert traj.diverged_at == traj.steps == len(traj.eta)
     assert not math.isfinite(traj.loss[-1])
     assert all(math.isfinite(v) for v in traj.loss[:-1])
-    stopped = gd(model, X1, y, eta=5.0 / lam0, steps=3000, loss="half_sum",
-                 on_divergence="stop", divergence_threshold=1e12)
+    stopped = gd(
+        model,
+        X1,
+        y,
+        eta=5.0 / lam0,
+        steps=3000,
+        loss="half_sum",
+        on_divergence="stop",
+        divergence_threshold=1e12,
+    )
     assert stopped.diverged and 1e12 < stopped.loss[-1] < math.inf
     assert stopped.diverged_at is not None and stopped.diverged_at < traj.diverged_at

@@ -11,8 +11,8 @@ import math
 
 import pytest
 import torch
-
 from _families import SMALL_SPECS
+
 from wideproof.errors import ConfigError, NumericalError
 from wideproof.families import MLP, Assembly, DAGNet, LinearBottleneck, UVModel
 from wideproof.measures import hessian_norm
@@ -60,7 +60,9 @@ def test_antisymmetric_initialization_gives_zero_output_and_shift_places_it() ->
     spec = MLP(input_dim=3, width=8, depth=3, initialization="antisymmetric")
     X = torch.randn(6, 3, dtype=F64)
     assert torch.equal(spec.init(seed=1)(X), torch.zeros(6, dtype=F64))
-    shifted = MLP(3, 8, 3, output="tanh", initialization="antisymmetric", output_shift=0.7).init(seed=1)
+    shifted = MLP(3, 8, 3, output="tanh", initialization="antisymmetric", output_shift=0.7).init(
+        seed=1
+    )
     assert torch.allclose(shifted(X), torch.full((6,), math.tanh(0.7), dtype=F64), atol=0)
 
 

@@ -12,8 +12,8 @@ import math
 
 import pytest
 import torch
-
 from _families import SMALL_SPECS
+
 from wideproof.families import MLP, LinearBottleneck
 from wideproof.linalg import lanczos, model_hessian, power_iteration
 from wideproof.measures import directional_derivative, hessian_eigs, hessian_norm, ntk, ntk_change
@@ -60,7 +60,14 @@ def test_ntk_equals_dense_jacobian_gram(name: str) -> None:
     "spec",
     [
         MLP(input_dim=4, width=(8, 6), depth=2, activation="softplus", bias=True),
-        MLP(input_dim=4, width=10, depth=1, parameterization="standard", output="sigmoid", output_shift=0.3),
+        MLP(
+            input_dim=4,
+            width=10,
+            depth=1,
+            parameterization="standard",
+            output="sigmoid",
+            output_shift=0.3,
+        ),
         MLP(input_dim=4, width=7, depth=3, output_dim=3, bias=True),
     ],
 )
@@ -71,7 +78,9 @@ def test_structured_mlp_ntk_equals_the_jacobian_contraction(spec: MLP) -> None:
     X2 = torch.randn(3, 4, generator=torch.Generator().manual_seed(1), dtype=F64)
 
     def jac(X: torch.Tensor) -> torch.Tensor:
-        J = torch.autograd.functional.jacobian(lambda w: model.apply_flat(w, X).reshape(-1), model.flat_params())
+        J = torch.autograd.functional.jacobian(
+            lambda w: model.apply_flat(w, X).reshape(-1), model.flat_params()
+        )
         return J
 
     ref = jac(X1) @ jac(X2).T
@@ -145,7 +154,10 @@ def test_two_layer_linear_network_norm_is_exact(m: int) -> None:
     d = 4
     x = _x(d)
     expected = float(x.norm()) / math.sqrt(m * d)
-    for spec in (MLP(input_dim=d, width=m, depth=1, activation="identity"), LinearBottleneck(d, m, 0)):
+    for spec in (
+        MLP(input_dim=d, width=m, depth=1, activation="identity"),
+        LinearBottleneck(d, m, 0),
+    ):
         est = hessian_norm(spec.init(seed=m), x, method="lanczos")
         assert abs(est.value - expected) <= 1e-12 * expected
 
@@ -207,7 +219,9 @@ def test_directional_derivatives_match_mpmath_at_50_digits() -> None:
     w0 = torch.round(base.flat_params() / h) * h
     model = base.with_params(w0)
     x = torch.round(_x(3) / h) * h
-    v = torch.randint(-3, 4, (model.num_params,), generator=torch.Generator().manual_seed(3)).to(F64)
+    v = torch.randint(-3, 4, (model.num_params,), generator=torch.Generator().manual_seed(3)).to(
+        F64
+    )
     vm = [mpmath.mpf(float(a)) for a in v]
 
     def quad(t: float) -> mpmath.mpf:
@@ -217,13 +231,13 @@ def test_directional_derivatives_match_mpmath_at_50_digits() -> None:
     with mpmath.workdps(50):
         hp0 = hessian_mp(model, x, dps=50)
         exact = [
-            sum(g * a for g, a in zip(hp0.gradient, vm)),
+            sum(g * a for g, a in zip(hp0.gradient, vm, strict=True)),
             quad(0.0),
         ]
         d_h = (quad(h) - quad(-h)) / (2 * h)
         d_2h = (quad(2 * h) - quad(-2 * h)) / (4 * h)
         exact.append((4 * d_h - d_2h) / 3)
-    for order, ref in zip((1, 2, 3), exact):
+    for order, ref in zip((1, 2, 3), exact, strict=True):
         got = float(directional_derivative(model, x, v, order))
         assert abs(got - float(ref)) <= 1e-11 * max(1.0, abs(float(ref))), order
 

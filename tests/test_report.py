@@ -21,11 +21,22 @@ from wideproof.sweeps import fit_exponent
 FIT = fit_exponent(
     [(m, m**-0.5 * (1 + 0.01 * s * (m % 3)), s) for m in (8, 64, 512) for s in range(3)]
 )
-EXPONENT = Verdict("paper.fit_claim", "HOLDS", -0.5, FIT.exponent, "rule words",
-                   {"statistic": "exponent of h_norm in width", "fit": FIT.to_json(),
-                    "knob": "width"})
-THRESHOLD = Verdict("paper.events", "FAILS", 0.9, 0.5, "the mean of event is at least 0.9",
-                    {"statistic": "mean of event", "values": [[1.0, 1.0, 0], [1.0, 0.0, 1]]})
+EXPONENT = Verdict(
+    "paper.fit_claim",
+    "HOLDS",
+    -0.5,
+    FIT.exponent,
+    "rule words",
+    {"statistic": "exponent of h_norm in width", "fit": FIT.to_json(), "knob": "width"},
+)
+THRESHOLD = Verdict(
+    "paper.events",
+    "FAILS",
+    0.9,
+    0.5,
+    "the mean of event is at least 0.9",
+    {"statistic": "mean of event", "values": [[1.0, 1.0, 0], [1.0, 0.0, 1]]},
+)
 
 
 def test_formats_render_the_same_numbers_and_json_round_trips() -> None:

@@ -34,8 +34,13 @@ def _tasks(seeds: int = 3, a: float = -0.5) -> list[Task]:
 def test_grid_iterates_values_outermost_and_validates() -> None:
     g = Grid("width", (8, 16), (0, 1))
     assert list(g) == [(8, 0), (8, 1), (16, 0), (16, 1)] and len(g) == 4
-    for bad in [("width", (), (0,)), ("width", (8, 8), (0,)), ("width", (8,), (-1,)),
-                ("wid th", (8,), (0,)), ("width", (float("nan"),), (0,))]:
+    for bad in [
+        ("width", (), (0,)),
+        ("width", (8, 8), (0,)),
+        ("width", (8,), (-1,)),
+        ("wid th", (8,), (0,)),
+        ("width", (float("nan"),), (0,)),
+    ]:
         with pytest.raises(ConfigError):
             Grid(*bad)
 
@@ -113,8 +118,10 @@ def test_two_processes_writing_one_store_lose_nothing(tmp_path: Path) -> None:
                 store.put(task, point)
         """
     )
-    procs = [subprocess.Popen([sys.executable, "-c", script, lo, hi])
-             for lo, hi in (("0", "3"), ("2", "5"))]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, lo, hi])
+        for lo, hi in (("0", "3"), ("2", "5"))
+    ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM points").fetchone() == (40 * 5,)
@@ -149,9 +156,13 @@ def test_dask_local_cluster_gives_the_same_numbers_as_local_processes() -> None:
 
     grid = Grid("width", (8, 16, 32), (0, 1))
     tasks = grid.tasks(hessian_norm_at_one_input, ntk_tanh_mlp, args={"tol": 1e-8})
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client, ResultStore(":memory:") as store:
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+        ResultStore(":memory:") as store,
+    ):
         on_dask = run_sweep(tasks, store=store, executor=client)
     with ResultStore(":memory:") as store:
         local = run_sweep(tasks, store=store, executor="processes:2")  # the default kind

@@ -63,6 +63,7 @@ def test_tanh_second_derivative_bound_is_sharp() -> None:
 
 def test_interval_branch_and_bound_proves_and_refutes_on_a_box() -> None:
     expr = sp.Abs(sp.cos(x) * sp.diff(sp.tanh(x), x, 2))  # cos defeats the z3 translation
+
     def value(t: mpmath.mpf) -> mpmath.mpf:
         th = mpmath.tanh(t)
         return abs(mpmath.cos(t) * (2 * th**3 - 2 * th))

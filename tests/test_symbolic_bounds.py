@@ -42,8 +42,10 @@ def test_exponents_in_the_width() -> None:
     assert (s.power, s.log_power) == (sp.Rational(-1, 2), sp.Rational(1, 2))
     dag = dag_hessian()
     s = dag.exponent_in("k")
-    assert s.power == sp.Rational(-1, 2) and s.log_power == sp.Symbol("L", positive=True,
-                                                                      integer=True) ** 2
+    assert (
+        s.power == sp.Rational(-1, 2)
+        and s.log_power == sp.Symbol("L", positive=True, integer=True) ** 2
+    )
     assert dag.exponent_in("in_degree") == s
     s = nonlinear_output().exponent_in("m")
     assert (s.power, s.log_power) == (0, 0)
@@ -86,8 +88,10 @@ def test_one_hidden_layer_norm_matches_the_dense_hessian(seed: int) -> None:
     A = v * s2 * x.dot(x) / d
     B = s1.detach() * x.norm() / math.sqrt(d)
     bound = one_hidden_layer_block_norm()
-    predicted = max(float(bound.evaluate(m=m, A_i=float(Ai), B_i=float(Bi)))
-                    for Ai, Bi in zip(A, B, strict=True))
+    predicted = max(
+        float(bound.evaluate(m=m, A_i=float(Ai), B_i=float(Bi)))
+        for Ai, Bi in zip(A, B, strict=True)
+    )
     assert predicted == pytest.approx(_dense_hessian_norm(model, x), rel=1e-12)
 
 
@@ -116,9 +120,11 @@ def test_bottleneck_block_norms_match_the_dense_hessian() -> None:
     within = H[1][0].reshape(kb * m, m * d)
     W1, _, W3, w4 = ws
     assert float(torch.linalg.matrix_norm(cross, 2)) == pytest.approx(
-        c * float(w4.norm() * (W1 @ x).norm()), rel=1e-12)
+        c * float(w4.norm() * (W1 @ x).norm()), rel=1e-12
+    )
     assert float(torch.linalg.matrix_norm(within, 2)) == pytest.approx(
-        c * float((W3.T @ w4).norm() * x.norm()), rel=1e-12)
+        c * float((W3.T @ w4).norm() * x.norm()), rel=1e-12
+    )
 
 
 def test_linearization_gap_is_attained_by_a_quadratic() -> None:
@@ -158,13 +164,16 @@ def test_rsc_and_plstar_inequalities_on_random_kernels() -> None:
         K = J @ J.T
         lam_min = float(torch.linalg.eigvalsh(K).min())
         grad_bar = J.T @ torch.ones(n, dtype=torch.float64) / n
-        assert float(grad_bar @ grad_bar) >= float(rsc_ntk_link().evaluate(lambda_min=lam_min,
-                                                                             n=n)) - 1e-12
+        assert (
+            float(grad_bar @ grad_bar)
+            >= float(rsc_ntk_link().evaluate(lambda_min=lam_min, n=n)) - 1e-12
+        )
         r = torch.randn(n, generator=gen, dtype=torch.float64)
         loss = 0.5 * float(r @ r)
         g = J.T @ r
-        assert float(g @ g) >= float(plstar_gradient().evaluate(lambda_min=lam_min,
-                                                                  loss=loss)) - 1e-12
+        assert (
+            float(g @ g) >= float(plstar_gradient().evaluate(lambda_min=lam_min, loss=loss)) - 1e-12
+        )
 
 
 def test_evaluate_uses_the_requested_precision_and_names_missing_symbols() -> None:

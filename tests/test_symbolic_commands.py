@@ -14,7 +14,7 @@ from wideproof.symbolic.commands import bounds_command, prove_command
 
 ROOT = Path(__file__).resolve().parents[1]
 
-FALSE_PROOF = '''
+FALSE_PROOF = """
 import sympy as sp
 from wideproof.symbolic import Derivation
 
@@ -26,7 +26,7 @@ def derivation():
     d.eq((m + 1)**2, m**2 + 2*m + 1, why="expand")
     d.le(m, 1/m, why="wrong on purpose")
     return d
-'''
+"""
 
 
 def test_prove_names_the_file_and_the_failing_step(tmp_path: Path, capsys) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import mpmath
@@ -131,7 +132,7 @@ def _sup_abs(name: str, order: int) -> SupBound:
         return SupBound(order, float("inf"), sp.oo, "unbounded")
     if dk.has(sp.Heaviside):
         # A jump: bound each side's smooth branch (Heaviside -> 0 and -> 1) and take the larger.
-        branches = [dk.replace(sp.Heaviside, lambda *_: sp.Integer(v)) for v in (0, 1)]
+        branches = [dk.subs(sp.Heaviside(X), sp.Integer(v)) for v in (0, 1)]
         parts = [_sup_abs_expr(b, order) for b in branches]
         return max(parts, key=lambda b: b.value)
     return _sup_abs_expr(dk, order)
@@ -169,7 +170,7 @@ def _sup_abs_critical_points(dk: Any, order: int) -> SupBound:
     with mpmath.workdps(50):
         grid = [mpmath.mpf(-20) + mpmath.mpf(40) * i / 800 for i in range(801)]
         vals = [fp(t) for t in grid]
-        for a, b, va, vb in zip(grid, grid[1:], vals, vals[1:]):
+        for (a, b), (va, vb) in zip(pairwise(grid), pairwise(vals), strict=True):
             if va == 0 or va * vb < 0:
                 root = mpmath.findroot(fp, (a, b), solver="anderson")
                 candidates.append(abs(f(root)))

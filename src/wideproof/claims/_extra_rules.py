@@ -144,7 +144,14 @@ class ExponentBand:
         else:
             status, rel = "INCONCLUSIVE", "straddles an end of"
         reason = f"the CI [{fit.ci_low:.4g}, {fit.ci_high:.4g}] {rel} [{self.low:g}, {self.high:g}]"
-        evidence = {"fit": fit.to_json(), "reason": reason, "band": [self.low, self.high]}
+        factor = "" if self.log_power == 0.0 else f"/(log {claim.knob})^{self.log_power:g}"
+        evidence = {
+            "fit": fit.to_json(),
+            "reason": reason,
+            "band": [self.low, self.high],
+            "statistic": f"exponent of {self.observation}{factor} in {claim.knob}, "
+            f"band [{self.low:g}, {self.high:g}]",
+        }
         return Verdict(claim.id, status, mid, fit.exponent, self.describe(claim), evidence)
 
 
@@ -204,7 +211,9 @@ class GrowthFactorRule:
         else:
             status = "HOLDS" if lo >= threshold else "FAILS" if hi < threshold else "INCONCLUSIVE"
         reason = f"growth factor {g:.4g}, CI [{lo:.4g}, {hi:.4g}] against {threshold:g}"
+        bound = "at most" if self.at_most is not None else "at least"
         evidence = {
+            "statistic": f"per-{claim.knob} growth factor of {self.observation} ({bound} {threshold:g})",
             "growth_factor": g,
             "growth_ci": [lo, hi],
             "reason": reason,

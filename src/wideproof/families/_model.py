@@ -84,11 +84,15 @@ def check_input(x: Tensor, input_dim: int) -> tuple[Tensor, bool]:
         raise ConfigError(f"x must be a torch.Tensor, got {type(x).__name__}")
     if x.dim() == 1:
         if x.shape[0] != input_dim:
-            raise ConfigError(f"x has {x.shape[0]} features; the model expects input_dim={input_dim}")
+            raise ConfigError(
+                f"x has {x.shape[0]} features; the model expects input_dim={input_dim}"
+            )
         return x.unsqueeze(0), True
     if x.dim() == 2:
         if x.shape[1] != input_dim:
-            raise ConfigError(f"x has {x.shape[1]} features; the model expects input_dim={input_dim}")
+            raise ConfigError(
+                f"x has {x.shape[1]} features; the model expects input_dim={input_dim}"
+            )
         return x, False
     raise ConfigError(f"x must have shape (d,) or (n, d); got {tuple(x.shape)}")
 
@@ -144,7 +148,9 @@ class Model:
     def unflatten(self, w: Tensor) -> dict[str, Tensor]:
         """Split a flat vector into views shaped like ``params``."""
         if w.dim() != 1 or w.shape[0] != self.num_params:
-            raise ConfigError(f"flat vector has shape {tuple(w.shape)}; expected ({self.num_params},)")
+            raise ConfigError(
+                f"flat vector has shape {tuple(w.shape)}; expected ({self.num_params},)"
+            )
         out: dict[str, Tensor] = {}
         start = 0
         for name, shape in self._shapes.items():
@@ -158,7 +164,9 @@ class Model:
         if isinstance(params, Tensor):
             params = self.unflatten(params)
         if set(params) != set(self._shapes):
-            raise ConfigError(f"parameter names {sorted(params)} differ from {sorted(self._shapes)}")
+            raise ConfigError(
+                f"parameter names {sorted(params)} differ from {sorted(self._shapes)}"
+            )
         return Model(self.spec, params)
 
     def param_blocks(self) -> dict[str, tuple[str, ...]]:
@@ -207,7 +215,9 @@ def positive_float(name: str, value: object, *, allow_zero: bool = False) -> flo
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise ConfigError(f"{name}={value!r} must be a finite number")
     if value < 0 or (value == 0 and not allow_zero):
-        raise ConfigError(f"{name}={value!r} must be {'non-negative' if allow_zero else 'positive'}")
+        raise ConfigError(
+            f"{name}={value!r} must be {'non-negative' if allow_zero else 'positive'}"
+        )
     return float(value)
 
 

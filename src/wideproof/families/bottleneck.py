@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 import torch
 from torch import Tensor
@@ -53,7 +54,11 @@ class LinearBottleneck(FamilySpec):
         positive_int("width", self.width)
         positive_int("bottleneck_width", self.bottleneck_width)
         positive_int("layers_per_block", self.layers_per_block)
-        if not isinstance(self.bottlenecks, int) or isinstance(self.bottlenecks, bool) or self.bottlenecks < 0:
+        if (
+            not isinstance(self.bottlenecks, int)
+            or isinstance(self.bottlenecks, bool)
+            or self.bottlenecks < 0
+        ):
             raise ConfigError(f"bottlenecks={self.bottlenecks!r} must be a non-negative int")
 
     @property
@@ -75,7 +80,7 @@ class LinearBottleneck(FamilySpec):
         params: dict[str, Tensor] = {}
         l = 0
         for block in self.layer_sizes():
-            for fan_in, fan_out in zip(block, block[1:]):
+            for fan_in, fan_out in pairwise(block):
                 l += 1
                 params[f"W{l}"] = torch.randn(fan_out, fan_in, generator=gen, dtype=torch.float64)
         return params

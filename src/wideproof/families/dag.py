@@ -58,9 +58,11 @@ class DAG:
 
     def in_degrees(self) -> list[int]:
         """In-degree of each hidden layer (inputs count for the first) and, last, the output's."""
-        return [self.input_dim] + [int(s.shape[1]) for s in self.sources[1:]] + [
-            int(self.output_sources.shape[0])
-        ]
+        return (
+            [self.input_dim]
+            + [int(s.shape[1]) for s in self.sources[1:]]
+            + [int(self.output_sources.shape[0])]
+        )
 
     @property
     def min_in_degree(self) -> int:
@@ -70,7 +72,9 @@ class DAG:
     def edges(self) -> list[tuple[str, str]]:
         """Every edge as (source, target) with names ``x{j}``, ``h{layer}.{i}`` and ``out``."""
         names = [f"h{l + 1}.{i}" for l, n in enumerate(self.layer_sizes) for i in range(n)]
-        out = [(f"x{j}", f"h1.{i}") for i in range(self.layer_sizes[0]) for j in range(self.input_dim)]
+        out = [
+            (f"x{j}", f"h1.{i}") for i in range(self.layer_sizes[0]) for j in range(self.input_dim)
+        ]
         for l, src in enumerate(self.sources[1:], start=2):
             out += [(names[int(u)], f"h{l}.{i}") for i, row in enumerate(src) for u in row]
         out += [(names[int(u)], "out") for u in self.output_sources]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal, NamedTuple
 
 import torch
@@ -107,7 +108,9 @@ class MLP(FamilySpec):
         if not math.isfinite(self.output_shift):
             raise ConfigError(f"output_shift={self.output_shift!r} must be finite")
         if self.initialization == "antisymmetric" and any(w % 2 for w in self.widths):
-            raise ConfigError(f"width={self.width!r} must be even for initialization='antisymmetric'")
+            raise ConfigError(
+                f"width={self.width!r} must be even for initialization='antisymmetric'"
+            )
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -123,7 +126,7 @@ class MLP(FamilySpec):
         fans = (self.input_dim, *self.widths)
         f64 = torch.float64
         params: dict[str, Tensor] = {}
-        for l, (fan_in, fan_out) in enumerate(zip(fans, fans[1:]), start=1):
+        for l, (fan_in, fan_out) in enumerate(pairwise(fans), start=1):
             std = self._hidden_std(fan_in, fan_out)
             params[f"W{l}"] = torch.randn(fan_out, fan_in, generator=gen, dtype=f64) * std
             if self.bias:
@@ -145,7 +148,11 @@ class MLP(FamilySpec):
     def _hidden_std(self, fan_in: int, fan_out: int) -> float:
         if self.initialization == "rsc":
             m = fan_out
-            sigma0 = self.sigma1 / (2.0 * (1.0 + math.sqrt(math.log(m) / (2.0 * m)))) if m > 1 else self.sigma1 / 2.0
+            sigma0 = (
+                self.sigma1 / (2.0 * (1.0 + math.sqrt(math.log(m) / (2.0 * m))))
+                if m > 1
+                else self.sigma1 / 2.0
+            )
             return sigma0 if self.parameterization == "ntk" else sigma0 / math.sqrt(fan_in)
         return self._std(fan_in)
 

@@ -88,7 +88,10 @@ class QuadraticModel(FamilySpec):
     def init(
         self, seed: int = 0, dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu"
     ) -> Model:
-        params = {k: v.detach().to(dtype=dtype, device=device).clone() for k, v in self.base.params.items()}
+        params = {
+            k: v.detach().to(dtype=dtype, device=device).clone()
+            for k, v in self.base.params.items()
+        }
         return Model(self, params)
 
     def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:

@@ -12,5 +12,5 @@ from ._operators import hvp_operator as hvp_operator
 from ._operators import loss_function as loss_function
 from ._operators import loss_hessian as loss_hessian
 from ._operators import model_hessian as model_hessian
-from ._operators import tangent_kernel_operator as tangent_kernel_operator
 from ._operators import squared_loss as squared_loss
+from ._operators import tangent_kernel_operator as tangent_kernel_operator

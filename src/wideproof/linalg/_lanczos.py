@@ -99,7 +99,9 @@ def lanczos(
     if tol <= 0:
         raise ConfigError(f"tol={tol!r} must be positive")
     if reorthogonalize not in ("auto", "full", "none"):
-        raise ConfigError(f"reorthogonalize={reorthogonalize!r} is not one of 'auto', 'full', 'none'")
+        raise ConfigError(
+            f"reorthogonalize={reorthogonalize!r} is not one of 'auto', 'full', 'none'"
+        )
     n = op.size
     full = reorthogonalize == "full" or (
         reorthogonalize == "auto" and (n <= FULL_REORTH_MAX_SIZE or return_vectors)
@@ -211,7 +213,11 @@ def _tridiagonal_eigh(alphas: list[float], betas: list[float]) -> tuple[np.ndarr
 
 
 def _result(
-    run: _Run, slack_factor: float, op: LinearOperator, matvecs: int, iterations: int,
+    run: _Run,
+    slack_factor: float,
+    op: LinearOperator,
+    matvecs: int,
+    iterations: int,
     return_vectors: bool,
 ) -> Spectrum:
     slack = slack_factor * run.steps * run.scale
@@ -245,7 +251,9 @@ def power_iteration(
         theta = float(v @ av)
         resid = float((av - theta * v).norm())
         if resid <= tol * max(abs(theta), np.finfo(np.float64).tiny):
-            return Spectrum((theta,), (resid,), op.matvecs - start, op.matvecs - start, True, "power")
+            return Spectrum(
+                (theta,), (resid,), op.matvecs - start, op.matvecs - start, True, "power"
+            )
         norm = float(av.norm())
         if norm == 0.0:
             return Spectrum((0.0,), (0.0,), op.matvecs - start, op.matvecs - start, True, "power")

@@ -35,8 +35,8 @@ __all__ = [
     "hvp_operator",
     "loss_function",
     "loss_hessian",
-    "squared_loss",
     "model_hessian",
+    "squared_loss",
     "tangent_kernel_operator",
 ]
 
@@ -71,7 +71,9 @@ class LinearOperator:
         return self.matvec(v)
 
 
-def hvp_operator(fn: Callable[[Any], Tensor], point: Tensor | Mapping[str, Tensor]) -> LinearOperator:
+def hvp_operator(
+    fn: Callable[[Any], Tensor], point: Tensor | Mapping[str, Tensor]
+) -> LinearOperator:
     """The Hessian of a scalar function at ``point``, as an operator on flat vectors.
 
     ``point`` is a flat vector (``fn`` takes a flat vector) or a dict of parameter blocks
@@ -94,14 +96,16 @@ def hvp_operator(fn: Callable[[Any], Tensor], point: Tensor | Mapping[str, Tenso
             raise ConfigError(f"the function must return a scalar; got shape {tuple(value.shape)}")
         if not bool(torch.isfinite(value)):
             raise NumericalError(f"the function value is not finite: {value.item()}")
-        grads = torch.autograd.grad(value, list(leaves.values()), create_graph=True, allow_unused=True)
+        grads = torch.autograd.grad(
+            value, list(leaves.values()), create_graph=True, allow_unused=True
+        )
     # gradients that do not depend on the point contribute nothing to H v
-    live = [(n, g) for n, g in zip(names, grads) if g is not None and g.requires_grad]
+    live = [(n, g) for n, g in zip(names, grads, strict=True) if g is not None and g.requires_grad]
     if not live:  # the function is affine: its Hessian is zero
         return LinearOperator(sum(sizes), torch.zeros_like, first.dtype, first.device)
 
     def matvec(v: Tensor) -> Tensor:
-        pieces = dict(zip(names, torch.split(v, sizes)))
+        pieces = dict(zip(names, torch.split(v, sizes), strict=True))
         hv = torch.autograd.grad(
             [g for _, g in live],
             list(leaves.values()),
@@ -112,7 +116,7 @@ def hvp_operator(fn: Callable[[Any], Tensor], point: Tensor | Mapping[str, Tenso
         return torch.cat(
             [
                 (torch.zeros_like(leaf) if h is None else h.detach()).reshape(-1)
-                for leaf, h in zip(leaves.values(), hv)
+                for leaf, h in zip(leaves.values(), hv, strict=True)
             ]
         )
 
@@ -124,7 +128,9 @@ def model_hessian(model: Model, x: Tensor) -> LinearOperator:
     if x.dim() != 1:
         raise ConfigError(f"x must be one input of shape (d,); got {tuple(x.shape)}")
     if model.spec.output_dim != 1:
-        raise ConfigError(f"the model has output_dim={model.spec.output_dim}; the Hessian needs a scalar output")
+        raise ConfigError(
+            f"the model has output_dim={model.spec.output_dim}; the Hessian needs a scalar output"
+        )
     return hvp_operator(lambda p: model.apply(p, x), model.params)
 
 
@@ -160,7 +166,9 @@ def loss_hessian(
     return hvp_operator(lambda p: squared_loss(model.apply(p, X), targets, loss), model.params)
 
 
-def _jvp_vjp(model: Model, X: Tensor) -> tuple[Callable[[Tensor], Tensor], Callable[[Tensor], Tensor]]:
+def _jvp_vjp(
+    model: Model, X: Tensor
+) -> tuple[Callable[[Tensor], Tensor], Callable[[Tensor], Tensor]]:
     """``v -> J v`` and ``u -> J^T u`` for the Jacobian of the outputs on ``X`` at ``w_0``."""
     w0 = model.flat_params().detach()
 

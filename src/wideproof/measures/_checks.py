@@ -14,7 +14,9 @@ __all__ = ["checked_model", "finite_tensor"]
 def checked_model(model: object) -> Model:
     """The model, after checking its type and that its weights are finite."""
     if not isinstance(model, Model):
-        raise ConfigError(f"model must be a wideproof Model (spec.init(seed)); got {type(model).__name__}")
+        raise ConfigError(
+            f"model must be a wideproof Model (spec.init(seed)); got {type(model).__name__}"
+        )
     model.check_finite()
     return model
 

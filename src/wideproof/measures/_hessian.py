@@ -90,7 +90,9 @@ def hessian_eigs(
     k_bottom = k if which in ("both", "smallest") else 0
     chosen = _resolve(method, model)
     if chosen == "power":
-        raise ConfigError("method='power' only gives the eigenvalue of largest magnitude; use hessian_norm")
+        raise ConfigError(
+            "method='power' only gives the eigenvalue of largest magnitude; use hessian_norm"
+        )
     if chosen == "dense":
         full = dense_spectrum(dense_matrix(op))
         n = len(full.eigenvalues)
@@ -104,7 +106,12 @@ def hessian_eigs(
             "dense",
         )
     return lanczos(
-        op, k_top=k_top, k_bottom=k_bottom, tol=tol, seed=seed, max_matvecs=max_matvecs,
+        op,
+        k_top=k_top,
+        k_bottom=k_bottom,
+        tol=tol,
+        seed=seed,
+        max_matvecs=max_matvecs,
         return_vectors=return_vectors,
     )
 
@@ -143,7 +150,15 @@ def hessian_norm(
         value, bound = abs(spec.eigenvalues[0]), spec.error_bounds[0]
     else:
         spec = hessian_eigs(
-            model, x, 1, of=of, targets=targets, loss=loss, method=method, tol=tol, seed=seed,
+            model,
+            x,
+            1,
+            of=of,
+            targets=targets,
+            loss=loss,
+            method=method,
+            tol=tol,
+            seed=seed,
             max_matvecs=max_matvecs,
         )
         value, bound = spec.spectral_norm
@@ -155,5 +170,3 @@ def hessian_norm(
         dtype=str(model.dtype).removeprefix("torch."),
         device=str(model.device),
     )
-
-

@@ -5,8 +5,9 @@
 :math:`i\\,k + a` for sample :math:`i`, output :math:`a`.
 
 For :class:`~wideproof.families.MLP` a structured per-layer contraction needs no per-sample
-Jacobian at all (``"layers"``, the default for MLPs).  Otherwise two algorithms: Jacobian contraction :math:`K = J_1 J_2^T` (``torch.func.jacrev``, rows in blocks so
-memory stays below ``memory_bytes``), or products :math:`K e_j = J_1 (J_2^T e_j)` (one vjp and one
+Jacobian at all (``"layers"``, the default for MLPs).  Otherwise two algorithms: Jacobian
+contraction :math:`K = J_1 J_2^T` (``torch.func.jacrev``, rows in blocks so memory stays below
+``memory_bytes``), or products :math:`K e_j = J_1 (J_2^T e_j)` (one vjp and one
 jvp per column, :math:`O(P)` memory).  ``"auto"`` contracts Jacobians whenever one sample's Jacobian
 fits in the budget.
 """
@@ -93,7 +94,7 @@ def _by_layers(model: Model, X1: Tensor, X2: Tensor) -> Tensor:
         return result
 
     kernel = torch.zeros(X1.shape[0] * k, X2.shape[0] * k, dtype=X1.dtype, device=X1.device)
-    for (g1, h1, scale, bias), (g2, h2, _, _) in zip(factors(X1), factors(X2)):
+    for (g1, h1, scale, bias), (g2, h2, _, _) in zip(factors(X1), factors(X2), strict=True):
         gg = g1 @ g2.T
         kernel += scale**2 * gg * (h1 @ h2.T)
         if bias:

@@ -64,20 +64,45 @@ def plot_verdict(verdict: Verdict, out: str | Path) -> Path:
         med = np.array([np.median(y[x == v]) for v in xs])
         lo = np.array([y[x == v].min() for v in xs])
         hi = np.array([y[x == v].max() for v in xs])
-        ax.errorbar(xs, med, yerr=[med - lo, hi - med], fmt="o", color="tab:blue", capsize=3,
-                    label="median, seed range")
-        ax.plot(grid, line(fit.exponent), color="tab:orange",
-                label=f"fit {fit.exponent:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}]")
-        ax.fill_between(grid, through_pivot(fit.ci_low), through_pivot(fit.ci_high),
-                        color="tab:orange", alpha=0.2, label=f"{fit.confidence:.0%} CI")
-        ax.plot(grid, through_pivot(verdict.predicted), "--", color="black",
-                label=f"predicted {verdict.predicted:g}")
+        ax.errorbar(
+            xs,
+            med,
+            yerr=[med - lo, hi - med],
+            fmt="o",
+            color="tab:blue",
+            capsize=3,
+            label="median, seed range",
+        )
+        ax.plot(
+            grid,
+            line(fit.exponent),
+            color="tab:orange",
+            label=f"fit {fit.exponent:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
+        )
+        ax.fill_between(
+            grid,
+            through_pivot(fit.ci_low),
+            through_pivot(fit.ci_high),
+            color="tab:orange",
+            alpha=0.2,
+            label=f"{fit.confidence:.0%} CI",
+        )
+        ax.plot(
+            grid,
+            through_pivot(verdict.predicted),
+            "--",
+            color="black",
+            label=f"predicted {verdict.predicted:g}",
+        )
         ax.set_xscale("log")
         ax.set_yscale("log")
         knob = str(verdict.evidence.get("knob", "knob"))
         ax.set_xlabel(knob)
-        ax.set_ylabel(str(verdict.evidence.get("statistic", "value")).split(" in ")[0]
-                      .removeprefix("exponent of "))
+        ax.set_ylabel(
+            str(verdict.evidence.get("statistic", "value"))
+            .split(" in ")[0]
+            .removeprefix("exponent of ")
+        )
         note = f" (log {knob})^{fit.log_power:g} factor" if fit.log_power else ""
         ax.set_title(f"{verdict.claim_id}: {verdict.status}{note}", fontsize=9)
         ax.legend(fontsize=7)

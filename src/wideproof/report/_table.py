@@ -12,7 +12,7 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
 from typing import Any, Literal
 
 from ..claims import Verdict
@@ -25,8 +25,17 @@ __all__ = ["DIGITS", "FORMATS", "Row", "TableFormat", "VerdictTable", "table_fro
 TableFormat = Literal["latex", "markdown", "csv", "json"]
 FORMATS: tuple[str, ...] = ("latex", "markdown", "csv", "json")
 DIGITS = 3
-_HEADERS = ("Claim", "Profile", "Statistic", "Predicted", "Measured", "CI", "Level", "Points",
-            "Verdict")
+_HEADERS = (
+    "Claim",
+    "Profile",
+    "Statistic",
+    "Predicted",
+    "Measured",
+    "CI",
+    "Level",
+    "Points",
+    "Verdict",
+)
 
 
 @dataclass(frozen=True)
@@ -71,8 +80,35 @@ class VerdictTable:
 
     @classmethod
     def of(cls, verdicts: Iterable[tuple[str, Verdict]]) -> VerdictTable:
-        """A table of ``(profile, verdict)`` pairs."""
-        return cls(tuple(Row.from_verdict(p, v) for p, v in verdicts))
+        """A table of ``(profile, verdict)`` pairs.
+
+        A compound verdict (``evidence["parts"]``, e.g. from ``AllOf``) gives its own row with
+        the overall status, then one row per part, named ``claim-id (part)``.
+        """
+        rows: list[Row] = []
+        for profile, verdict in verdicts:
+            parts: Mapping[str, Any] = verdict.evidence.get("parts") or {}
+            if not parts:
+                rows.append(Row.from_verdict(profile, verdict))
+                continue
+            rows.append(
+                Row(
+                    verdict.claim_id,
+                    profile,
+                    f"all {len(parts)} parts",
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    math.nan,
+                    0,
+                    verdict.status,
+                )
+            )
+            for label, part in parts.items():
+                row = Row.from_verdict(profile, Verdict.from_json(part))
+                rows.append(replace(row, claim_id=f"{verdict.claim_id} ({label})"))
+        return cls(tuple(rows))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -112,17 +148,20 @@ class VerdictTable:
             return "\n".join(lines) + "\n"
         if fmt == "latex":
             body = [" & ".join(_cells(r, _tex_escape, math_mode=True)) + r" \\" for r in self.rows]
-            return "\n".join(
-                [
-                    r"\begin{tabular}{lllrrlrrl}",
-                    r"\toprule",
-                    " & ".join(_HEADERS) + r" \\",
-                    r"\midrule",
-                    *body,
-                    r"\bottomrule",
-                    r"\end{tabular}",
-                ]
-            ) + "\n"
+            return (
+                "\n".join(
+                    [
+                        r"\begin{tabular}{lllrrlrrl}",
+                        r"\toprule",
+                        " & ".join(_HEADERS) + r" \\",
+                        r"\midrule",
+                        *body,
+                        r"\bottomrule",
+                        r"\end{tabular}",
+                    ]
+                )
+                + "\n"
+            )
         raise ConfigError(f"format={fmt!r} is not one of {', '.join(map(repr, FORMATS))}")
 
 

@@ -1,0 +1,180 @@
+"""Side experiments for issue 8: library-side changes measured *before* they go into ``src/``.
+
+Nothing here is used by wideproof; each experiment compares the library's current kernel with a
+candidate, checks that both give the same numbers, and prints the times (best of ``REPEATS``,
+interleaved so that load from other processes hits both alike).
+
+1. ``hvp``: the Hessian-vector product on the flat vector (library: ``w`` sliced into views, so
+   every product back-propagates through ``SliceBackward``, which zero-fills a length-P buffer per
+   parameter block) against gradients taken with respect to the parameter *dict* (one leaf per
+   block; the products are split with ``torch.split`` views and joined with one ``torch.cat``).
+2. ``batched``: several vectors per pass (``torch.autograd.grad(..., is_grads_batched=True)``),
+   cost per vector for a batch of 1, 4, 8.
+3. ``reorth``: the library's Lanczos wall time split into its products and the rest, with the
+   cost of the full reorthogonalization estimated from one classical Gram-Schmidt pass against the
+   final basis (the library does two passes per step against a growing basis, about ``j`` full
+   passes in all).
+
+    python benchmarks/side_experiments.py [hvp|batched|reorth ...]
+"""
+
+# ruff: noqa: B023  (every lambda is called inside the loop iteration that defines it)
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import torch
+from _harness import pin_threads
+from _problem import torch_problem, wideproof_model
+
+REPEATS = 5
+
+
+def best_of(fns: dict[str, Callable[[], object]], inner: int = 3) -> dict[str, float]:
+    """Interleaved best-of-REPEATS seconds per call."""
+    best = {k: float("inf") for k in fns}
+    for _ in range(REPEATS):
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(inner):
+                f()
+            best[k] = min(best[k], (time.perf_counter() - t0) / inner)
+    return best
+
+
+def _cases():  # type: ignore[no-untyped-def]
+    """(label, model, scalar function of a params dict) for the loss and output Hessians."""
+    from wideproof.families import MLP
+
+    out = []
+    for dtype in (torch.float32, torch.float64):
+        net, X, Y = torch_problem(dtype)
+        model = wideproof_model(net)
+        out.append(
+            (
+                f"loss 32-256-256-10 {str(dtype)[6:]}",
+                model,
+                lambda p, m=model, X=X, Y=Y: ((m.apply(p, X) - Y) ** 2).sum() / X.shape[0],
+            )
+        )
+    for width in (512, 2048):
+        model = MLP(input_dim=32, width=width, depth=2).init(seed=0)
+        x = torch.randn(32, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        out.append(
+            (f"output depth 2 width {width} float64", model, lambda p, m=model, x=x: m.apply(p, x))
+        )
+    return out
+
+
+def dict_hvp(model, fn):  # type: ignore[no-untyped-def]
+    """The candidate kernel: leaves per parameter block, one graph reused."""
+    leaves = [v.detach().clone().requires_grad_(True) for v in model.params.values()]
+    names = list(model.params)
+    with torch.enable_grad():
+        grads = torch.autograd.grad(
+            fn(dict(zip(names, leaves, strict=True))), leaves, create_graph=True
+        )
+    sizes = [t.numel() for t in leaves]
+
+    def matvec(v: torch.Tensor) -> torch.Tensor:
+        parts = [p.view_as(t) for p, t in zip(torch.split(v, sizes, dim=-1), leaves, strict=True)]
+        hv = torch.autograd.grad(grads, leaves, grad_outputs=parts, retain_graph=True)
+        return torch.cat([h.reshape(-1) for h in hv])
+
+    def matmat(V: torch.Tensor) -> torch.Tensor:  # V: (b, P)
+        parts = [
+            p.reshape(V.shape[0], *t.shape)
+            for p, t in zip(torch.split(V, sizes, dim=1), leaves, strict=True)
+        ]
+        hv = torch.autograd.grad(
+            grads, leaves, grad_outputs=parts, retain_graph=True, is_grads_batched=True
+        )
+        return torch.cat([h.reshape(V.shape[0], -1) for h in hv], dim=1)
+
+    return matvec, matmat
+
+
+def exp_hvp() -> None:
+    from wideproof.linalg import hvp_operator
+
+    print("## 1. HVP kernel: flat vector (library) vs parameter dict (candidate), ms per product")
+    for label, model, fn in _cases():
+        op = hvp_operator(lambda w, m=model, f=fn: f(m.unflatten(w)), model.flat_params())
+        matvec, _ = dict_hvp(model, fn)
+        v = torch.randn(
+            model.num_params, dtype=model.dtype, generator=torch.Generator().manual_seed(3)
+        )
+        a, b = op.matvec(v), matvec(v)
+        diff = float((a - b).abs().max() / a.abs().max())
+        t = best_of({"flat": lambda: op.matvec(v), "dict": lambda: matvec(v)})
+        print(
+            f"  {label:38s} P={model.num_params:>9,}  flat {1e3 * t['flat']:8.2f}  "
+            f"dict {1e3 * t['dict']:8.2f}  ratio {t['flat'] / t['dict']:.2f}  rel diff {diff:.1e}"
+        )
+
+
+def exp_batched() -> None:
+    print("## 2. several vectors per pass (is_grads_batched), ms per vector")
+    for label, model, fn in _cases()[:2]:
+        matvec, matmat = dict_hvp(model, fn)
+        gen = torch.Generator().manual_seed(4)
+        row = []
+        for b in (1, 4, 8):
+            V = torch.randn(b, model.num_params, dtype=model.dtype, generator=gen)
+            ref = torch.stack([matvec(V[i]) for i in range(b)])
+            diff = float((matmat(V) - ref).abs().max() / ref.abs().max())
+            t = best_of(
+                {
+                    "loop": lambda V=V: [matvec(V[i]) for i in range(V.shape[0])],
+                    "batched": lambda V=V: matmat(V),
+                },
+                inner=1,
+            )
+            row.append(
+                f"b={b}: loop {1e3 * t['loop'] / b:.2f} batched {1e3 * t['batched'] / b:.2f} "
+                f"(diff {diff:.0e})"
+            )
+        print(f"  {label:38s} " + "; ".join(row))
+
+
+def exp_reorth() -> None:
+    from wideproof.linalg import hvp_operator, lanczos
+
+    print("## 3. where the Lanczos time goes: products vs one Gram-Schmidt pass against j vectors")
+    for (label, model, fn), (tol, k_top, k_bottom) in zip(
+        _cases(), [(1e-6, 1, 0), (1e-6, 1, 0), (1e-10, 1, 1), (1e-10, 1, 1)], strict=True
+    ):
+        n, dt = model.num_params, model.dtype
+        op = hvp_operator(lambda w, m=model, f=fn: f(m.unflatten(w)), model.flat_params())
+        spec = lanczos(op, k_top=k_top, k_bottom=k_bottom, tol=tol)
+        j = spec.matvecs
+        basis = torch.randn(j, n, dtype=dt, generator=torch.Generator().manual_seed(5))
+        w = torch.randn(n, dtype=dt)
+        t = best_of(
+            {
+                "lanczos": lambda: lanczos(op, k_top=k_top, k_bottom=k_bottom, tol=tol),
+                "hvp": lambda: op.matvec(w),
+                "pass": lambda: w - basis.T @ (basis @ w),
+            },
+            inner=1,
+        )
+        # the library does 2 passes per step against j/2 vectors on average: ~ j passes at full j
+        print(
+            f"  {label:38s} HVPs {j:3d}  lanczos {t['lanczos']:.3f} s = products "
+            f"{j * t['hvp']:.3f} s + rest {t['lanczos'] - j * t['hvp']:.3f} s; "
+            f"Gram-Schmidt estimate {j * t['pass']:.3f} s"
+        )
+
+
+EXPERIMENTS = {"hvp": exp_hvp, "batched": exp_batched, "reorth": exp_reorth}
+
+if __name__ == "__main__":
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    pin_threads()
+    for name in sys.argv[1:] or list(EXPERIMENTS):
+        EXPERIMENTS[name]()
