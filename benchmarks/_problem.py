@@ -6,17 +6,16 @@ after re-seeding with 0, and then cast, so the float32 and float64 runs solve th
 (float64 reference lambda_max = 0.6847215693).  The loss is
 ``MSELoss(reduction="mean")``, the mean over all ``n*k`` entries.
 
-:class:`SequentialMLP` presents the same network to wideproof as a :class:`FamilySpec` (wideproof's
-own :class:`~wideproof.families.MLP` has no output bias, so it cannot hold these 76,810 weights).
-wideproof's ``loss="mean"`` is :math:`\\frac1n\\sum_i\\|r_i\\|^2`, i.e. ``k`` times ``MSELoss``; the
+:func:`wideproof_model` presents the same network to wideproof as its own
+:class:`~wideproof.families.MLP` (standard parameterization with biases is exactly a stack of
+``nn.Linear`` layers), so the library's MLP paths are the ones measured.  wideproof's
+``loss="mean"`` is :math:`\\frac1n\\sum_i\\|r_i\\|^2`, i.e. ``k`` times ``MSELoss``; the
 benchmarks divide its eigenvalues by ``k`` (an exact rescaling of the operator).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -49,42 +48,24 @@ def torch_loss(net: nn.Module, X: Tensor, Y: Tensor) -> Tensor:
 
 
 def wideproof_model(net: nn.Sequential):  # type: ignore[no-untyped-def]
-    """The same network as a wideproof :class:`~wideproof.families.Model` (weights copied)."""
-    from wideproof.families import Model
+    """The same network as a wideproof ``MLP`` model (weights copied)."""
+    from wideproof.families import MLP, Model
 
     linears = [m for m in net if isinstance(m, nn.Linear)]
-    sizes = (linears[0].in_features, *(m.out_features for m in linears))
+    hidden = tuple(m.out_features for m in linears[:-1])
+    spec = MLP(
+        input_dim=linears[0].in_features,
+        width=hidden,
+        depth=len(hidden),
+        activation="tanh",
+        parameterization="standard",
+        bias=True,
+        output_dim=linears[-1].out_features,
+    )
     params: dict[str, Tensor] = {}
-    for i, lin in enumerate(linears, start=1):
+    for i, lin in enumerate(linears[:-1], start=1):
         params[f"W{i}"] = lin.weight.detach().clone()
         params[f"b{i}"] = lin.bias.detach().clone()
-    return Model(_spec_class()(sizes), params)
-
-
-def _spec_class():  # type: ignore[no-untyped-def]
-    from wideproof.families import FamilySpec
-
-    @dataclass(frozen=True)
-    class SequentialMLP(FamilySpec):
-        """Affine layers with tanh between them and an affine output (PyTorch layout)."""
-
-        sizes: tuple[int, ...]
-
-        @property
-        def input_dim(self) -> int:  # type: ignore[override]
-            return self.sizes[0]
-
-        @property
-        def output_dim(self) -> int:  # type: ignore[override]
-            return self.sizes[-1]
-
-        def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
-            h = x
-            depth = len(self.sizes) - 1
-            for i in range(1, depth + 1):
-                h = torch.addmm(params[f"b{i}"], h, params[f"W{i}"].T)
-                if i < depth:
-                    h = torch.tanh(h)
-            return h
-
-    return SequentialMLP
+    params["v"] = linears[-1].weight.detach().clone()
+    params["c"] = linears[-1].bias.detach().clone()
+    return Model(spec, params)

@@ -20,8 +20,11 @@ def _tanh() -> Derivation:
     d = Derivation("activation facts: tanh")
     d.eq(d2, (2 * t**3 - 2 * t).subs(t, sp.tanh(X)), why="tanh'' = 2t^3 - 2t with t = tanh(x)")
     d.le(sp.Abs(d2), 4 * sp.sqrt(3) / 9, why="z3 on the cubic in t in (-1, 1)")
-    d.eq(sp.Abs(d2.subs(X, sp.atanh(-1 / sp.sqrt(3)))), 4 * sp.sqrt(3) / 9,
-         why="attained at t = -1/sqrt(3), so 4 sqrt(3)/9 is the supremum")
+    d.eq(
+        sp.Abs(d2.subs(X, sp.atanh(-1 / sp.sqrt(3)))),
+        4 * sp.sqrt(3) / 9,
+        why="attained at t = -1/sqrt(3), so 4 sqrt(3)/9 is the supremum",
+    )
     d.eq(act.sup_abs_derivative(2).exact, 4 * sp.sqrt(3) / 9, why="sympy function_range agrees")
     d.le(sp.Abs(act.derivative_expr(1)), 1, why="tanh' = 1 - t^2 in (0, 1]")
     d.eq(act.derivative_expr(1).subs(X, 0), 1, why="attained at x = 0")
@@ -35,8 +38,11 @@ def _sigmoid() -> Derivation:
     d.le(sp.Abs(act.derivative_expr(2)), sp.sqrt(3) / 18, why="rational in e^{-x} > 0 (z3)")
     d.eq(act.sup_abs_derivative(2).exact, sp.sqrt(3) / 18, why="sympy function_range agrees")
     x_star = sp.log(2 - sp.sqrt(3))
-    d.eq(sp.Abs(act.derivative_expr(2).subs(X, x_star)), sp.sqrt(3) / 18,
-         why="attained where sigmoid(x) = (3 - sqrt 3)/6")
+    d.eq(
+        sp.Abs(act.derivative_expr(2).subs(X, x_star)),
+        sp.sqrt(3) / 18,
+        why="attained where sigmoid(x) = (3 - sqrt 3)/6",
+    )
     return d
 
 

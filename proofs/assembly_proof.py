@@ -30,24 +30,35 @@ def _blocks() -> Derivation:
     der.eq(H[:3, :3], block1, why="sub-model 1's block")
     der.eq(H[:3, 3:], sp.zeros(3, 2), why="disjoint parameters: no cross-model block")
     der.eq(M**3, (q1**2 + q2**2) * M, why="[[0, g], [g^T, 0]] has eigenvalues 0, +-||g||")
-    der.assume("||[[vH, g], [g^T, 0]]|| <= |v| ||H|| + ||g||", reference="triangle inequality "
-               "for the spectral norm, with the eigenvalues of the previous step")
+    der.assume(
+        "||[[vH, g], [g^T, 0]]|| <= |v| ||H|| + ||g||",
+        reference="triangle inequality "
+        "for the spectral norm, with the eigenvalues of the previous step",
+    )
     return der
 
 
 def _scaling() -> Derivation:
     der = Derivation("assembly: NTK vs mean-field scaling")
-    der.assume("||grad f||^2 = s^-2 sum_i (v_i^2 ||grad g_i||^2 + g_i^2) >= c_g m / s^2",
-               reference="weak, diverse sub-models (Liu et al. 2022, §3; notes §3.3 [I])")
+    der.assume(
+        "||grad f||^2 = s^-2 sum_i (v_i^2 ||grad g_i||^2 + g_i^2) >= c_g m / s^2",
+        reference="weak, diverse sub-models (Liu et al. 2022, §3; notes §3.3 [I])",
+    )
     for scaling, exponent in (("ntk", -sp.Rational(1, 2)), ("mean-field", -1)):
         der.order(assembly_hessian(scaling).expr, m, exponent, why=f"{scaling}: Hessian")
-    der.order(assembly_relative_nonlinearity("ntk").expr, m, -sp.Rational(1, 2),
-              why="NTK: relative non-linearity vanishes")
-    der.order(assembly_relative_nonlinearity("mean-field").expr, m, 0,
-              why="mean-field: it does not")
+    der.order(
+        assembly_relative_nonlinearity("ntk").expr,
+        m,
+        -sp.Rational(1, 2),
+        why="NTK: relative non-linearity vanishes",
+    )
+    der.order(
+        assembly_relative_nonlinearity("mean-field").expr, m, 0, why="mean-field: it does not"
+    )
     bound = assembly_relative_nonlinearity("ntk")
-    v_max, h_max, g_max, c_g = (next(x for x in bound.symbols if x.name == n)
-                                for n in ("v_max", "h_max", "g_max", "c_g"))
+    v_max, h_max, g_max, c_g = (
+        next(x for x in bound.symbols if x.name == n) for n in ("v_max", "h_max", "g_max", "c_g")
+    )
     ratio = ((v_max * h_max + g_max) / sp.sqrt(m)) / (c_g * m / sp.sqrt(m) ** 2)
     der.eq(ratio, bound.expr, why="Hessian bound over the gradient lower bound, s = sqrt(m)")
     return der

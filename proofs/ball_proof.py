@@ -16,36 +16,60 @@ c1, c2, c3 = sp.symbols("c1:4", real=True)
 
 
 def _gap() -> Derivation:
-    der = Derivation("ball: |f - f_lin| <= eps R^2/2",
-                     assumptions=[sp.Abs(quad) <= hn * r**2, hn <= eps, r <= R])
-    der.assume("f(w) - f_lin(w) = q/2 with q = (w-w0)^T H(xi) (w-w0), xi on the segment",
-               reference="Taylor's theorem with Lagrange remainder (linearity notes §0)")
-    der.assume("|q| <= ||H(xi)|| r^2 with r = ||w - w0||", reference="definition of the "
-               "spectral norm")
+    der = Derivation(
+        "ball: |f - f_lin| <= eps R^2/2", assumptions=[sp.Abs(quad) <= hn * r**2, hn <= eps, r <= R]
+    )
+    der.assume(
+        "f(w) - f_lin(w) = q/2 with q = (w-w0)^T H(xi) (w-w0), xi on the segment",
+        reference="Taylor's theorem with Lagrange remainder (linearity notes §0)",
+    )
+    der.assume(
+        "|q| <= ||H(xi)|| r^2 with r = ||w - w0||", reference="definition of the spectral norm"
+    )
     der.le(sp.Abs(quad) / 2, eps * R**2 / 2, why="h <= eps and r <= R")
     der.eq(eps * R**2 / 2, ball_linearization_gap().expr, why="the Bound's expression")
     return der
 
 
 def _kernel() -> Derivation:
-    a = sp.Matrix(sp.symbols("a1:3", real=True))   # grad f(w0; x)
-    b = sp.Matrix(sp.symbols("b1:3", real=True))   # grad f(w0; z)
+    a = sp.Matrix(sp.symbols("a1:3", real=True))  # grad f(w0; x)
+    b = sp.Matrix(sp.symbols("b1:3", real=True))  # grad f(w0; z)
     da = sp.Matrix(sp.symbols("da1:3", real=True))  # grad f(w; x) - grad f(w0; x)
     db = sp.Matrix(sp.symbols("db1:3", real=True))
     change = ((a + da).T * (b + db))[0] - (a.T * b)[0]
-    der = Derivation("ball: tangent-kernel change",
-                     assumptions=[sp.Abs(c1) <= g_x * ez, sp.Abs(c2) <= ex * g_z,
-                                  sp.Abs(c3) <= ex * ez, ex <= eps * R, ez <= eps * R])
-    der.eq(change, (a.T * db)[0] + (da.T * b)[0] + (da.T * db)[0],
-           why="K(w) - K(w0) = <a, db> + <da, b> + <da, db>")
-    der.assume("||grad f(w) - grad f(w0)|| <= eps ||w - w0|| <= eps R on the ball",
-               reference="mean-value inequality for the gradient with ||H|| <= eps")
-    der.assume("|c1| <= ||a|| ||db||, |c2| <= ||da|| ||b||, |c3| <= ||da|| ||db||",
-               reference="Cauchy-Schwarz, c1..c3 the three inner products")
-    der.le(sp.Abs(c1 + c2 + c3), eps * R * (g_x + g_z) + eps**2 * R**2,
-           why="triangle inequality and the bounds on e_x, e_z")
-    der.eq(eps * R * (g_x + g_z) + eps**2 * R**2, ball_kernel_change().expr,
-           why="the Bound's expression")
+    der = Derivation(
+        "ball: tangent-kernel change",
+        assumptions=[
+            sp.Abs(c1) <= g_x * ez,
+            sp.Abs(c2) <= ex * g_z,
+            sp.Abs(c3) <= ex * ez,
+            ex <= eps * R,
+            ez <= eps * R,
+        ],
+    )
+    der.eq(
+        change,
+        (a.T * db)[0] + (da.T * b)[0] + (da.T * db)[0],
+        why="K(w) - K(w0) = <a, db> + <da, b> + <da, db>",
+    )
+    der.assume(
+        "||grad f(w) - grad f(w0)|| <= eps ||w - w0|| <= eps R on the ball",
+        reference="mean-value inequality for the gradient with ||H|| <= eps",
+    )
+    der.assume(
+        "|c1| <= ||a|| ||db||, |c2| <= ||da|| ||b||, |c3| <= ||da|| ||db||",
+        reference="Cauchy-Schwarz, c1..c3 the three inner products",
+    )
+    der.le(
+        sp.Abs(c1 + c2 + c3),
+        eps * R * (g_x + g_z) + eps**2 * R**2,
+        why="triangle inequality and the bounds on e_x, e_z",
+    )
+    der.eq(
+        eps * R * (g_x + g_z) + eps**2 * R**2,
+        ball_kernel_change().expr,
+        why="the Bound's expression",
+    )
     return der
 
 

@@ -51,12 +51,16 @@ def _blocks() -> Derivation:
     D2 = sp.Matrix(2, 2, sp.symbols("r1:5", real=True))
     D1 = sp.Matrix(2, 2, sp.symbols("t1:5", real=True))
     der = Derivation("bottleneck: block second derivatives")
-    der.eq(_bilinear_matrix(W3, W2, f),
-           _bilinear_matrix(D3, D2, (c * w4.T * D3 * D2 * W1 * x)[0]),
-           why="cross block (W3, W2): the lemma with a = c w4, b = W1 x")
-    der.eq(_bilinear_matrix(W2, W1, f),
-           _bilinear_matrix(D2, D1, (c * w4.T * W3 * D2 * D1 * x)[0]),
-           why="within block (W2, W1): the lemma with a = c W3^T w4, b = x")
+    der.eq(
+        _bilinear_matrix(W3, W2, f),
+        _bilinear_matrix(D3, D2, (c * w4.T * D3 * D2 * W1 * x)[0]),
+        why="cross block (W3, W2): the lemma with a = c w4, b = W1 x",
+    )
+    der.eq(
+        _bilinear_matrix(W2, W1, f),
+        _bilinear_matrix(D2, D1, (c * w4.T * W3 * D2 * D1 * x)[0]),
+        why="within block (W2, W1): the lemma with a = c W3^T w4, b = x",
+    )
     return der
 
 
@@ -66,19 +70,26 @@ def _scaling() -> Derivation:
     xnorm = next(s for s in cross.symbols if s.name == "xnorm")
     c = 1 / sp.sqrt(d * m * k_b * m)
     der = Derivation("bottleneck: O(1/sqrt(m)) within, Theta(1) across")
-    der.assume("||W3^T w4||^2 ~ k_b m, ||w4||^2 ~ m, ||W1 x||^2 ~ m ||x||^2 at init",
-               reference="law of large numbers for N(0, 1) entries (linearity notes §5.3 [I])")
+    der.assume(
+        "||W3^T w4||^2 ~ k_b m, ||w4||^2 ~ m, ||W1 x||^2 ~ m ||x||^2 at init",
+        reference="law of large numbers for N(0, 1) entries (linearity notes §5.3 [I])",
+    )
     der.eq(c * sp.sqrt(k_b * m) * xnorm, within.expr, why="within block = ||x||/sqrt(md)")
     der.eq(c * sp.sqrt(m) * sp.sqrt(m) * xnorm, cross.expr, why="cross block = ||x||/sqrt(k_b d)")
     der.order(within.expr, m, -sp.Rational(1, 2), why="within-block: vanishes")
     der.order(cross.expr, m, 0, why="cross-block: does not")
-    der.assume("the order-r term in perturbations of layers l_1 < ... < l_r scales as prod_i "
-               "(min width between l_i and l_{i+1})^{-1/2}",
-               reference="linearity notes §5.3 [I], from the two block norms above")
+    der.assume(
+        "the order-r term in perturbations of layers l_1 < ... < l_r scales as prod_i "
+        "(min width between l_i and l_{i+1})^{-1/2}",
+        reference="linearity notes §5.3 [I], from the two block norms above",
+    )
     for bottlenecks in range(5):
         for depth in (bottlenecks + 1, bottlenecks + 3, 2 * bottlenecks + 2):
-            der.eq(sp.Integer(bottleneck_degree(bottlenecks, depth)), bottlenecks + 1,
-                   why=f"degree with {bottlenecks} bottlenecks at depth {depth}")
+            der.eq(
+                sp.Integer(bottleneck_degree(bottlenecks, depth)),
+                bottlenecks + 1,
+                why=f"degree with {bottlenecks} bottlenecks at depth {depth}",
+            )
     return der
 
 

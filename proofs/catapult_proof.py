@@ -24,8 +24,11 @@ def _thresholds() -> Derivation:
     der = Derivation("catapult: eta_crit and eta_max")
     der.uses(lin_below).uses(lin_above)
     der.eq(2 / lam, eta_crit("half_sum").expr, why="1/2-sum loss: eta_crit = 2/lambda_max(K)")
-    der.eq(2 / (2 * lam / n), eta_crit("mean").expr,
-           why="mean loss: H_L = (2/n) J^T J, so eta_crit = n/lambda_max(K)")
+    der.eq(
+        2 / (2 * lam / n),
+        eta_crit("mean").expr,
+        why="mean loss: H_L = (2/n) J^T J, so eta_crit = n/lambda_max(K)",
+    )
     der.eq(4 / lam, eta_max().expr, why="lambda grows once eta lambda > 4 (next derivation)")
     return der
 
@@ -39,10 +42,16 @@ def _uv_updates() -> Derivation:
     v1 = v - eta * res * u * x / sp.sqrt(W)
     c = x**2 / W
     der = Derivation("uv model / NQM: exact single-example GD updates")
-    der.eq(f(u1, v1) - y, res * (1 - eta * l0 + c * eta**2 * f0 * res),
-           why="g(t+1) - y = (1 - eta lambda + (||x||^2/(md)) eta^2 (g - y) g)(g - y)")
-    der.eq(kern(u1, v1), l0 - eta * c * res * (4 * f0 - eta * l0 * res),
-           why="lambda(t+1) = lambda - eta ||x||^2/(md) (g-y)^2 (4 g/(g-y) - eta lambda)")
+    der.eq(
+        f(u1, v1) - y,
+        res * (1 - eta * l0 + c * eta**2 * f0 * res),
+        why="g(t+1) - y = (1 - eta lambda + (||x||^2/(md)) eta^2 (g - y) g)(g - y)",
+    )
+    der.eq(
+        kern(u1, v1),
+        l0 - eta * c * res * (4 * f0 - eta * l0 * res),
+        why="lambda(t+1) = lambda - eta ||x||^2/(md) (g-y)^2 (4 g/(g-y) - eta lambda)",
+    )
     lam_up = Derivation("lambda grows above eta_max", assumptions=[eta * lam >= 4])
     lam_up.le(0, eta * c * f0**2 * (eta * lam - 4), why="y = 0: lambda(t+1) - lambda >= 0")
     der.uses(lam_up)
@@ -67,8 +76,11 @@ def _prop10() -> Derivation:
     der.ne(g(w1), printed_g, witness, why="printed g-update writes gamma where gamma^2 belongs")
     der.ne(kern(w1), printed_l, witness, why="printed lambda-update drops an eta and a gamma")
     der.eq(g(w1), fixed_g, why="corrected: g(t+1) = g (1 - eta lambda + eta^2 gamma^2 ||x||^2 g^2)")
-    der.eq(kern(w1), fixed_l,
-           why="corrected: lambda(t+1) = lambda - eta gamma^2 ||x||^2 g^2 (4 - eta lambda)")
+    der.eq(
+        kern(w1),
+        fixed_l,
+        why="corrected: lambda(t+1) = lambda - eta gamma^2 ||x||^2 g^2 (4 - eta lambda)",
+    )
     return der
 
 

@@ -12,8 +12,7 @@ from wideproof.symbolic import Derivation
 
 DIM = 3
 SUBSETS = [S for r in range(DIM + 1) for S in itertools.combinations(range(DIM), r)]
-COEF = {S: sp.Symbol("fhat_" + ("".join(str(i) for i in S) or "empty"), real=True)
-        for S in SUBSETS}
+COEF = {S: sp.Symbol("fhat_" + ("".join(str(i) for i in S) or "empty"), real=True) for S in SUBSETS}
 xs = sp.symbols(f"x0:{DIM}", real=True)
 
 
@@ -25,15 +24,23 @@ def derivation() -> Derivation:
     der = Derivation("hypercube: E[(d_j f)^2] = sum_{S containing j} fhat(S)^2")
     cube = list(itertools.product((-1, 1), repeat=DIM))
     for j in range(DIM):
+
         def dj(p: tuple[int, ...], j: int = j) -> sp.Expr:
             up = tuple(1 if i == j else p[i] for i in range(DIM))
             down = tuple(-1 if i == j else p[i] for i in range(DIM))
             return (_f(up) - _f(down)) / 2
+
         expectation = sum(dj(p) ** 2 for p in cube) / len(cube)
-        der.eq(expectation, sum(COEF[S] ** 2 for S in SUBSETS if j in S),
-               why=f"influence of coordinate {j} (Parseval)")
-    der.eq(sum(_f(p) ** 2 for p in cube) / len(cube), sum(c**2 for c in COEF.values()),
-           why="Parseval: E[f^2] = sum_S fhat(S)^2")
+        der.eq(
+            expectation,
+            sum(COEF[S] ** 2 for S in SUBSETS if j in S),
+            why=f"influence of coordinate {j} (Parseval)",
+        )
+    der.eq(
+        sum(_f(p) ** 2 for p in cube) / len(cube),
+        sum(c**2 for c in COEF.values()),
+        why="Parseval: E[f^2] = sum_S fhat(S)^2",
+    )
     return der
 
 

@@ -38,15 +38,24 @@ def _inner(a: int, b: int, c: int, p: int) -> sp.Expr:
 
 def _fourier(p: int) -> Derivation:
     der = Derivation(f"modular arithmetic: Fourier multiplication identity, p = {p}")
-    der.eq(sp.Matrix(p * p, p, lambda r, c: _reduce(_inner(r // p, r % p, c, p), p)),
-           sp.Matrix(p * p, p, lambda r, c: p if (r // p + r % p - c) % p == 0 else 0),
-           why="sqrt(p) <F e_a (.) F e_b, F e_l> = 1{a + b = l mod p} (times p), mod Phi_p")
+    der.eq(
+        sp.Matrix(p * p, p, lambda r, c: _reduce(_inner(r // p, r % p, c, p), p)),
+        sp.Matrix(p * p, p, lambda r, c: p if (r // p + r % p - c) % p == 0 else 0),
+        why="sqrt(p) <F e_a (.) F e_b, F e_l> = 1{a + b = l mod p} (times p), mod Phi_p",
+    )
     sub = lambda idx: sp.Matrix(  # noqa: E731
-        p * p, p, lambda r, c: _reduce(sum(z ** ((j * (r // p) + j * idx(c) + j * (r % p) * (p - 1))
-                                               % p) for j in range(p)), p))
+        p * p,
+        p,
+        lambda r, c: _reduce(
+            sum(z ** ((j * (r // p) + j * idx(c) + j * (r % p) * (p - 1)) % p) for j in range(p)), p
+        ),
+    )
     target = sp.Matrix(p * p, p, lambda r, c: p if (r // p - r % p - c) % p == 0 else 0)
-    der.ne(sub(lambda c: p - c - 1), target,
-           why="printed subtraction index e_{p-l-1} flags a - b = l + 1 (erratum)")
+    der.ne(
+        sub(lambda c: p - c - 1),
+        target,
+        why="printed subtraction index e_{p-l-1} flags a - b = l + 1 (erratum)",
+    )
     der.eq(sub(lambda c: (p - c) % p), target, why="corrected index e_{(p-l) mod p}")
     return der
 

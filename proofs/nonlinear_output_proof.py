@@ -26,21 +26,33 @@ def _hessian_identity() -> Derivation:
     d2 = sp.Subs(sp.Derivative(phi(z), (z, 2)), z, inner)
     grad = sp.Matrix([inner.diff(w1), inner.diff(w2)])
     der = Derivation("non-linear output: Hessian of phi(f~)")
-    der.eq(sp.hessian(f, (w1, w2)), d1 * sp.hessian(inner, (w1, w2)) + d2 * grad * grad.T,
-           why="chain rule twice")
+    der.eq(
+        sp.hessian(f, (w1, w2)),
+        d1 * sp.hessian(inner, (w1, w2)) + d2 * grad * grad.T,
+        why="chain rule twice",
+    )
     return der
 
 
 def _lower_bound() -> Derivation:
     bound = nonlinear_output()
-    der = Derivation("non-linear output: ||H_f|| does not vanish",
-                     assumptions=[sp.Abs(q) <= hn, m > 1])
-    der.le(sp.Abs(p2) * G - sp.Abs(p1) * hn, sp.Abs(p1 * q + p2 * G),
-           why="u = grad f~/||grad f~||: u^T H_f u = p1 u^T H_f~ u + p2 G with |u^T H_f~ u| <= h")
-    der.assume("||H_f|| >= |u^T H_f u| for the unit vector u", reference="variational "
-               "characterization of the spectral norm (Courant-Fischer)")
-    der.assume("||H_f~|| <= c_H/sqrt(m) on B(w0, R)", reference="Liu et al. 2020, Theorem 3.2 "
-               "(deep_mlp_proof.py) for the linear-output network f~")
+    der = Derivation(
+        "non-linear output: ||H_f|| does not vanish", assumptions=[sp.Abs(q) <= hn, m > 1]
+    )
+    der.le(
+        sp.Abs(p2) * G - sp.Abs(p1) * hn,
+        sp.Abs(p1 * q + p2 * G),
+        why="u = grad f~/||grad f~||: u^T H_f u = p1 u^T H_f~ u + p2 G with |u^T H_f~ u| <= h",
+    )
+    der.assume(
+        "||H_f|| >= |u^T H_f u| for the unit vector u",
+        reference="variational characterization of the spectral norm (Courant-Fischer)",
+    )
+    der.assume(
+        "||H_f~|| <= c_H/sqrt(m) on B(w0, R)",
+        reference="Liu et al. 2020, Theorem 3.2 "
+        "(deep_mlp_proof.py) for the linear-output network f~",
+    )
     der.order(bound.expr, m, 0, why="|phi''| ||grad f~||^2 = Theta(1): no transition to linearity")
     return der
 

@@ -40,8 +40,9 @@ def _blocks() -> Derivation:
     block[:2, 2] = s1 * x / sp.sqrt(m * d)
     block[2, :2] = s1 * x.T / sp.sqrt(m * d)
     der = Derivation("one hidden layer: Hessian blocks")
-    der.eq(H[:3, :3], block,
-           why="neuron 1's block: v s''(a) x x^T/(sqrt(m) d), s'(a) x/sqrt(md), 0")
+    der.eq(
+        H[:3, :3], block, why="neuron 1's block: v s''(a) x x^T/(sqrt(m) d), s'(a) x/sqrt(md), 0"
+    )
     der.eq(H[:3, 3:], sp.zeros(3, 3), why="no second derivative couples two neurons")
     return der
 
@@ -53,9 +54,12 @@ def _norm() -> Derivation:
     lp, lm = (A + root) / 2, (A - root) / 2
     norm = (sp.Abs(A) + root) / 2
     der = Derivation("one hidden layer: exact block norm")
-    der.assume("in the orthonormal basis (x/||x||, e_v) plus x-orthogonal directions the block is "
-               "m^{-1/2} [[A_i, B_i], [B_i, 0]] (+) 0", reference="linear algebra on the block "
-               "of step 1 of 'one hidden layer: Hessian blocks' (linearity notes §1.4.5)")
+    der.assume(
+        "in the orthonormal basis (x/||x||, e_v) plus x-orthogonal directions the block is "
+        "m^{-1/2} [[A_i, B_i], [B_i, 0]] (+) 0",
+        reference="linear algebra on the block "
+        "of step 1 of 'one hidden layer: Hessian blocks' (linearity notes §1.4.5)",
+    )
     der.eq(lp**2 - A * lp - B**2, 0, why="lambda_+ is a root of lambda^2 - A lambda - B^2")
     der.eq(lm**2 - A * lm - B**2, 0, why="lambda_- is the other root")
     der.le(sp.Abs(lp), norm, why="|lambda_+| <= (|A| + sqrt(A^2 + 4B^2))/2")
@@ -69,10 +73,14 @@ def _init() -> Derivation:
     bound = one_hidden_layer_at_init()
     C = next(s for s in bound.symbols if s.name == "C")
     der = Derivation("one hidden layer: Theta(sqrt(log m)/sqrt(m)) at init", assumptions=[m > 1])
-    der.assume("max_i |v_i| = sqrt(2 log m) (1 + o(1)) for v_i iid N(0, 1)",
-               reference="Gaussian extreme values; linearity notes §1.4.5, formal_numerics §5.1")
-    der.assume("max_i |A_i| = Theta(max_i |v_i|) and B_i = O(1)",
-               reference="A_i = v_i s''(a_i)||x||^2/d, |s''| bounded (activation facts proof)")
+    der.assume(
+        "max_i |v_i| = sqrt(2 log m) (1 + o(1)) for v_i iid N(0, 1)",
+        reference="Gaussian extreme values; linearity notes §1.4.5, formal_numerics §5.1",
+    )
+    der.assume(
+        "max_i |A_i| = Theta(max_i |v_i|) and B_i = O(1)",
+        reference="A_i = v_i s''(a_i)||x||^2/d, |s''| bounded (activation facts proof)",
+    )
     der.eq(bound.expr, C * sp.sqrt(2 * sp.log(m)) / sp.sqrt(m), why="the Bound's expression")
     der.order(bound.expr, m, sp.Rational(-1, 2), sp.Rational(1, 2))
     return der
@@ -89,14 +97,24 @@ def _linear() -> Derivation:
     bound = two_layer_linear()
     xnorm = next(s for s in bound.symbols if s.name == "xnorm")
     der = Derivation("two-layer linear: ||H|| = ||x||/sqrt(m d)")
-    der.eq(H**3, xn2 / (mm * dd) * H,
-           why="H^3 = (||x||^2/(md)) H: eigenvalues in {0, +-||x||/sqrt(md)}")
-    der.eq((H * H).trace(), 2 * mm * xn2 / (mm * dd),
-           why="trace H^2 = 2m ||x||^2/(md) > 0: attained")
-    der.eq(bound.expr.subs({m: mm, d: dd, xnorm: sp.sqrt(xn2)}), sp.sqrt(xn2 / (mm * dd)),
-           why="the Bound's expression at m = d = 2")
-    der.assume("the same identities hold for every m, d: H = [[0, M], [M^T, 0]] with "
-               "M^T M = ||x||^2/(md) I_m", reference="linearity notes §1.4.6 [I]")
+    der.eq(
+        H**3,
+        xn2 / (mm * dd) * H,
+        why="H^3 = (||x||^2/(md)) H: eigenvalues in {0, +-||x||/sqrt(md)}",
+    )
+    der.eq(
+        (H * H).trace(), 2 * mm * xn2 / (mm * dd), why="trace H^2 = 2m ||x||^2/(md) > 0: attained"
+    )
+    der.eq(
+        bound.expr.subs({m: mm, d: dd, xnorm: sp.sqrt(xn2)}),
+        sp.sqrt(xn2 / (mm * dd)),
+        why="the Bound's expression at m = d = 2",
+    )
+    der.assume(
+        "the same identities hold for every m, d: H = [[0, M], [M^T, 0]] with "
+        "M^T M = ||x||^2/(md) I_m",
+        reference="linearity notes §1.4.6 [I]",
+    )
     return der
 
 

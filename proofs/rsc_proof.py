@@ -21,11 +21,19 @@ def _decomposition() -> Derivation:
     n = 2
     loss = lambda a, c: ((y1 - a) ** 2 + (y2 - c) ** 2) / n  # noqa: E731
     grad_dot = (2 * (f1 - y1) * l1 + 2 * (f2 - y2) * l2) / n
-    rhs = sum((fp - f) ** 2 + 2 * (f - y) * (fp - f - li)
-              for f, fp, y, li in ((f1, g1, y1, l1), (f2, g2, y2, l2))) / n
+    rhs = (
+        sum(
+            (fp - f) ** 2 + 2 * (f - y) * (fp - f - li)
+            for f, fp, y, li in ((f1, g1, y1, l1), (f2, g2, y2, l2))
+        )
+        / n
+    )
     der = Derivation("RSC: exact loss decomposition")
-    der.eq(loss(g1, g2) - loss(f1, f2) - grad_dot, rhs,
-           why="L(theta') - L(theta) - <grad L, Delta> = (1/n) sum[(Df_i)^2 + 2 r_i (Df_i - l_i)]")
+    der.eq(
+        loss(g1, g2) - loss(f1, f2) - grad_dot,
+        rhs,
+        why="L(theta') - L(theta) - <grad L, Delta> = (1/n) sum[(Df_i)^2 + 2 r_i (Df_i - l_i)]",
+    )
     return der
 
 
@@ -37,13 +45,19 @@ def _ntk_link() -> Derivation:
     K = sp.Matrix([[ka, kb], [kb, kc]])
     lam_min = (ka + kc) / 2 - sp.sqrt(((ka - kc) / 2) ** 2 + kb**2)
     der = Derivation("RSC vs NTK: ||grad G_bar||^2 >= lambda_min(K)/n")
-    der.eq((grad_bar.T * grad_bar)[0], (one.T * J * J.T * one)[0] / n**2,
-           why="grad G_bar = J^T 1/n, K = J J^T")
+    der.eq(
+        (grad_bar.T * grad_bar)[0],
+        (one.T * J * J.T * one)[0] / n**2,
+        why="grad G_bar = J^T 1/n, K = J J^T",
+    )
     der.le(n * lam_min, (one.T * K * one)[0], why="Rayleigh quotient, exact for n = 2 (z3)")
-    der.assume("1^T K 1 >= n lambda_min(K) for every n", reference="Courant-Fischer (Rayleigh "
-               "quotient of the all-ones vector)")
-    lam, nn = (next(s for s in rsc_ntk_link().symbols if s.name == nm)
-               for nm in ("lambda_min", "n"))
+    der.assume(
+        "1^T K 1 >= n lambda_min(K) for every n",
+        reference="Courant-Fischer (Rayleigh quotient of the all-ones vector)",
+    )
+    lam, nn = (
+        next(s for s in rsc_ntk_link().symbols if s.name == nm) for nm in ("lambda_min", "n")
+    )
     der.eq((nn * lam) / nn**2, rsc_ntk_link().expr, why="divide by n^2")
     return der
 
@@ -51,12 +65,18 @@ def _ntk_link() -> Derivation:
 def _threshold() -> Derivation:
     bound = rsc_alpha()
     kappa, G, c_2 = (next(s for s in bound.symbols if s.name == nm) for nm in ("kappa", "G", "c_2"))
-    der = Derivation("RSC: alpha_t > 0 above the width threshold",
-                     assumptions=[2 * kappa**2 * G * sp.sqrt(m) > c_2])
-    der.assume("||Hess f|| <= c_H/sqrt(m) on the layerwise spectral ball",
-               reference="Banerjee et al. 2023, Theorem 4.1 ([V] shape, [R] c_H)")
-    der.assume("alpha_t = 2 kappa^2 ||grad G_bar_t||^2 - c_2/sqrt(m)",
-               reference="Banerjee et al. 2023, Theorem 5.1 ([R] med), c_2 = O(c_H (...))")
+    der = Derivation(
+        "RSC: alpha_t > 0 above the width threshold",
+        assumptions=[2 * kappa**2 * G * sp.sqrt(m) > c_2],
+    )
+    der.assume(
+        "||Hess f|| <= c_H/sqrt(m) on the layerwise spectral ball",
+        reference="Banerjee et al. 2023, Theorem 4.1 ([V] shape, [R] c_H)",
+    )
+    der.assume(
+        "alpha_t = 2 kappa^2 ||grad G_bar_t||^2 - c_2/sqrt(m)",
+        reference="Banerjee et al. 2023, Theorem 5.1 ([R] med), c_2 = O(c_H (...))",
+    )
     der.lt(0, bound.expr, why="||grad G_bar||^2 > c_2/(2 kappa^2 sqrt(m)) makes alpha_t > 0")
     der.order(bound.expr, m, 0, why="alpha_t -> 2 kappa^2 ||grad G_bar||^2 as m grows")
     der.order(rsc_hessian().expr, m, -sp.Rational(1, 2), why="Theorem 4.1's width scaling")

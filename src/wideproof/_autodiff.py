@@ -17,7 +17,9 @@ def jvp(fn: Callable[[Tensor], Any], primal: Tensor, tangent: Tensor) -> tuple[A
     return out[0], out[1]
 
 
-def vjp(fn: Callable[[Tensor], Tensor], primal: Tensor) -> tuple[Tensor, Callable[[Tensor], Tensor]]:
+def vjp(
+    fn: Callable[[Tensor], Tensor], primal: Tensor
+) -> tuple[Tensor, Callable[[Tensor], Tensor]]:
     """``fn(primal)`` and ``u -> J^T u`` for the Jacobian of ``fn`` at ``primal``."""
     out = torch.func.vjp(fn, primal)
     pullback = out[1]

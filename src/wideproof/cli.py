@@ -73,8 +73,9 @@ def _parser() -> _Parser:
     p.add_argument("--all", action="store_true", help="every registered claim")
     p.add_argument("--profile", default="quick", help="quick (default) or full")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
-    p.add_argument("--executor", default=None,
-                   help="processes[:N] (default), threads[:N] or dask://HOST:PORT")
+    p.add_argument(
+        "--executor", default=None, help="processes[:N] (default), threads[:N] or dask://HOST:PORT"
+    )
     p.add_argument("--store", default=DEFAULT_STORE, help=f"result store (default {DEFAULT_STORE})")
     p.add_argument("--seeds", type=int, default=None, help="use seeds 0..N-1 instead")
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
@@ -208,12 +209,16 @@ def _plot(args: argparse.Namespace) -> int:
 
     claims.get(args.id)
     with ResultStore(args.store, create=False) as store:
-        stored = [s for s in store.verdicts([args.id])
-                  if args.profile is None or s.profile == args.profile]
+        stored = [
+            s
+            for s in store.verdicts([args.id])
+            if args.profile is None or s.profile == args.profile
+        ]
     if not stored:
         which = f" (profile {args.profile})" if args.profile else ""
-        raise ConfigError(f"no stored verdict for {args.id}{which} in {args.store}; "
-                          "run `wideproof verify` first")
+        raise ConfigError(
+            f"no stored verdict for {args.id}{which} in {args.store}; run `wideproof verify` first"
+        )
     latest = max(stored, key=lambda s: s.stored)
     path = plot_verdict(claims.Verdict.from_json(latest.verdict), args.out)
     print(path)

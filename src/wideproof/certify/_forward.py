@@ -103,7 +103,8 @@ def _outputs(model: Model, p: _Params[S], x: list[S], be: Backend[S]) -> list[Je
 
 def _mlp(spec: MLP, p: _Params[S], x: list[S], be: Backend[S]) -> list[Jet[S]]:
     """:math:`\\alpha^{(l)} = \\sigma(W^{(l)}\\alpha^{(l-1)}/\\sqrt{m_{l-1}} + b^{(l)})`,
-    :math:`f = \\phi(v^T\\alpha^{(L)}/\\sqrt{m_L} + c)` (NTK; standard drops the factors)."""
+    :math:`f = \\phi(v^T\\alpha^{(L)}/\\sqrt{m_L} + c + \\text{shift})` (NTK; standard drops the
+    factors; :math:`b, c` only with ``bias``)."""
     act = _derivatives(spec.activation, be)
     ntk = spec.parameterization == "ntk"
     h = [Jet(v) for v in x]
@@ -116,10 +117,12 @@ def _mlp(spec: MLP, p: _Params[S], x: list[S], be: Backend[S]) -> list[Jet[S]]:
             z = [zi + bi for zi, bi in zip(z, p.jets[f"b{l}"], strict=True)]
         h = [zi.compose(*act) for zi in z]
     outs = []
-    for row in p.rows("v"):
+    for a, row in enumerate(p.rows("v")):
         o = _dot(row, h)
         if ntk:
             o = o.scale(_rsqrt(len(h), be))
+        if spec.bias:
+            o = o + p.jets["c"][a]
         if spec.output != "linear":
             o = o.shift(be.exact(spec.output_shift)).compose(*_derivatives(spec.output, be))
         elif spec.output_shift:

@@ -77,8 +77,10 @@ def uv_model(seed: int, width: int) -> tuple[Model, float]:
     rng = np.random.default_rng(seed)
     u = rng.standard_normal(width)
     v = rng.standard_normal(width)
-    model = UVModel(width).init(0).with_params(
-        {"u": torch.from_numpy(u).reshape(width, 1), "v": torch.from_numpy(v)}
+    model = (
+        UVModel(width)
+        .init(0)
+        .with_params({"u": torch.from_numpy(u).reshape(width, 1), "v": torch.from_numpy(v)})
     )
     return model, float((u @ u + v @ v) / width)
 
@@ -130,8 +132,9 @@ def uv_phase_run(task: Task) -> dict[str, float]:
     peak = max(traj.loss)
     u_peak = eta**2 * 2.0 * peak / width  # 2 L = f^2
     episodes = detect_catapults(traj.loss)
-    out.update(final_eta_lambda=final, u_peak=u_peak, peak_loss=peak,
-               episodes_count=float(len(episodes)))
+    out.update(
+        final_eta_lambda=final, u_peak=u_peak, peak_loss=peak, episodes_count=float(len(episodes))
+    )
     if expected == "catapult":
         out["final_below_2"] = float(final < 2.0)
     if x in BANDS:

@@ -102,13 +102,10 @@ HESSIAN_WIDTH = Claim(
     rule=ExponentRule("hessian_norm", predicted=-0.5, excludes=(0.0,), log_power=0.5),
     profiles={
         "quick": Profile(values=(32, 64, 128, 256, 512, 1024, 2048), seeds=tuple(range(5))),
-        "full": Profile(
-            values=(64, 128, 256, 512, 1024, 2048, 4096, 8192), seeds=tuple(range(10))
-        ),
+        "full": Profile(values=(64, 128, 256, 512, 1024, 2048, 4096, 8192), seeds=tuple(range(10))),
     },
     bound=_bound,
 )
-
 
 
 # --- liu2020.nonlinear-output: the counterexample of §4 (linearity notes §1.5) -------------------
@@ -220,7 +217,6 @@ NONLINEAR_OUTPUT = Claim(
 )
 
 
-
 # --- liu2020.linearization-gap: Proposition of §2 with Theorem 3.2 (linearity notes §1.4 item 2) --
 
 
@@ -279,7 +275,6 @@ LINEARIZATION_GAP = Claim(
 )
 
 
-
 # --- liu2020.hessian-ball: Theorem 3.2 on the ball, not only at w_0 -------------------------------
 
 HESSIAN_BALL = Claim(
@@ -298,7 +293,6 @@ HESSIAN_BALL = Claim(
     rule=ExponentRule("sup_hessian", predicted=-0.5, excludes=(0.0,), log_power=0.5),
     profiles=LINEARIZATION_GAP.profiles,
 )
-
 
 
 # --- liu2020.kernel-change: the tangent kernel after GD (§1.6 of the notes; Prop. of §2) ---------
@@ -336,8 +330,13 @@ def kernel_change_after_gd(task: Task) -> dict[str, float]:
             task.seed, dtype=task.torch_dtype, device=task.device
         )
         traj = gd(
-            start, X, y, eta=float(task.args["eta"]), steps=int(task.args["steps"]),
-            loss="half_sum", stop_ratio=float(task.args["stop_ratio"]),
+            start,
+            X,
+            y,
+            eta=float(task.args["eta"]),
+            steps=int(task.args["steps"]),
+            loss="half_sum",
+            stop_ratio=float(task.args["stop_ratio"]),
         )
         end = start.with_params(traj.final_params)
         out[f"kernel_change_{label}"] = ntk_change(start, end, X)
@@ -361,7 +360,11 @@ KERNEL_CHANGE = Claim(
     measure=kernel_change_after_gd,
     measure_args={
         "outputs": {"linear": "linear", "softplus": "softplus"},
-        "n": 8, "data_seed": 7, "eta": 0.3, "steps": 400, "stop_ratio": 1e-4,
+        "n": 8,
+        "data_seed": 7,
+        "eta": 0.3,
+        "steps": 400,
+        "stop_ratio": 1e-4,
     },
     # The theorem gives an upper bound O(eps R), eps ~ m^{-1/2}: the linear-output exponent must
     # lie at or below the top of the notes' max-type band (linearity_static.md §7 design rule 1,

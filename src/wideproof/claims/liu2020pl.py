@@ -86,9 +86,16 @@ def pl_run(task: Task) -> dict[str, float]:
     model, x, y = _model(task)
     lam0 = torch.linalg.eigvalsh(ntk(model, x))
     eta = float(task.args["eta_factor"]) / float(lam0[-1])
-    traj = gd(model, x, y, eta=eta, steps=int(task.args["max_steps"]), loss="half_sum",
-              probes=Probes(every=1, kernel=True, top_s=1),
-              stop_ratio=float(task.args["stop_ratio"]))
+    traj = gd(
+        model,
+        x,
+        y,
+        eta=eta,
+        steps=int(task.args["max_steps"]),
+        loss="half_sum",
+        probes=Probes(every=1, kernel=True, top_s=1),
+        stop_ratio=float(task.args["stop_ratio"]),
+    )
     grads = traj.series("grad_norm_sq")
     kgrads = traj.series("kernel_grad_norm_sq")
     lmin = traj.series("lambda_min")
@@ -164,7 +171,11 @@ def pl_width(task: Task) -> dict[str, float]:
 
 
 _RUN_ARGS: dict[str, Any] = {
-    "d": 20, "n": 20, "eta_factor": 1.0, "max_steps": 2000, "stop_ratio": 1e-8,
+    "d": 20,
+    "n": 20,
+    "eta_factor": 1.0,
+    "max_steps": 2000,
+    "stop_ratio": 1e-8,
 }
 _PROFILES = {
     "quick": Profile(values=(256,), seeds=(0, 1, 2)),
@@ -181,11 +192,13 @@ PLSTAR = Claim(
     knob="width",
     measure=pl_run,
     measure_args=_RUN_ARGS,
-    rule=ChecklistRule((
-        ("identity", f"max_t | |grad L|^2 - r^T K r | / |grad L|^2 <= {IDENTITY_TOL:g}"),
-        ("pl_inequality", f"min_t |grad L|^2 / (2 lambda_min(K_t) L_t) >= 1 - {PL_TOL:g}"),
-        ("mu_persists", f"mu = min_t lambda_min(K_t) >= {MU_RATIO_MIN} lambda_min(K_0)"),
-    )),
+    rule=ChecklistRule(
+        (
+            ("identity", f"max_t | |grad L|^2 - r^T K r | / |grad L|^2 <= {IDENTITY_TOL:g}"),
+            ("pl_inequality", f"min_t |grad L|^2 / (2 lambda_min(K_t) L_t) >= 1 - {PL_TOL:g}"),
+            ("mu_persists", f"mu = min_t lambda_min(K_t) >= {MU_RATIO_MIN} lambda_min(K_0)"),
+        )
+    ),
     profiles=_PROFILES,
 )
 
@@ -200,10 +213,12 @@ CONVERGENCE = Claim(
     knob="width",
     measure=pl_run,
     measure_args=_RUN_ARGS,
-    rule=ChecklistRule((
-        ("exponential_bound", f"max_t L_t / ((1 - eta mu)^t L_0) <= 1 + {BOUND_TOL:g}"),
-        ("converged", "L_t < 1e-8 L_0 within the step budget"),
-    )),
+    rule=ChecklistRule(
+        (
+            ("exponential_bound", f"max_t L_t / ((1 - eta mu)^t L_0) <= 1 + {BOUND_TOL:g}"),
+            ("converged", "L_t < 1e-8 L_0 within the step budget"),
+        )
+    ),
     profiles=_PROFILES,
 )
 
@@ -218,10 +233,12 @@ WIDTH = Claim(
     knob="width",
     measure=pl_width,
     measure_args={"d": 20, "n": 20, "r_start": 1.0, "bisections": 6},
-    rule=AllOf((
-        ("lambda_min", ExponentRule("lambda_min0", predicted=0.0, excludes=(-0.5,))),
-        ("radius", ExponentRule("radius", predicted=0.5, excludes=(0.0,))),
-    )),
+    rule=AllOf(
+        (
+            ("lambda_min", ExponentRule("lambda_min0", predicted=0.0, excludes=(-0.5,))),
+            ("radius", ExponentRule("radius", predicted=0.5, excludes=(0.0,))),
+        )
+    ),
     profiles={
         "quick": Profile(values=(64, 128, 256, 512), seeds=(0, 1, 2)),
         "full": Profile(values=(64, 128, 256, 512, 1024, 2048), seeds=tuple(range(5))),

@@ -71,11 +71,25 @@ def single_example_run(task: Task) -> dict[str, float]:
     checks = {name: 1.0 for name, _ in SINGLE_CHECKS}
     out: dict[str, float] = {}
     for eta_lambda0 in task.args["eta_lambdas"]:
-        traj = gd(nqm, x, y, eta=1.0, steps=0, loss="half_sum",
-                  probes=Probes(every=1, gradient=False, kernel=True))
+        traj = gd(
+            nqm,
+            x,
+            y,
+            eta=1.0,
+            steps=0,
+            loss="half_sum",
+            probes=Probes(every=1, gradient=False, kernel=True),
+        )
         eta = float(eta_lambda0) / float(traj.probes[0].lambda_max)  # type: ignore[arg-type]
-        traj = gd(nqm, x, y, eta=eta, steps=int(task.args["steps"]), loss="half_sum",
-                  probes=Probes(every=1, gradient=False, kernel=True, outputs=True))
+        traj = gd(
+            nqm,
+            x,
+            y,
+            eta=eta,
+            steps=int(task.args["steps"]),
+            loss="half_sum",
+            probes=Probes(every=1, gradient=False, kernel=True, outputs=True),
+        )
         g = [p.outputs[0] for p in traj.probes]  # type: ignore[index]
         lam = list(traj.series("lambda_max"))
         res = 0.0
@@ -87,8 +101,15 @@ def single_example_run(task: Task) -> dict[str, float]:
             res = max(res, abs(g[t + 1] - g_pred) / scale, abs(lam[t + 1] - lam_pred) / lam[t + 1])
         peak = max(traj.loss)
         delta = float(eta_lambda0) - 2.0
-        net = gd(base, x, y, eta=eta, steps=int(task.args["net_steps"]), loss="half_sum",
-                 probes=Probes(every=None, gradient=False, kernel=True))
+        net = gd(
+            base,
+            x,
+            y,
+            eta=eta,
+            steps=int(task.args["net_steps"]),
+            loss="half_sum",
+            probes=Probes(every=None, gradient=False, kernel=True),
+        )
         net_final = eta * float(net.probes[-1].lambda_max)  # type: ignore[arg-type]
         nqm_final = eta * lam[-1]
         tag = f"{float(eta_lambda0):g}"
@@ -100,17 +121,27 @@ def single_example_run(task: Task) -> dict[str, float]:
         }
         for name, ok in got.items():
             checks[name] = min(checks[name], float(ok))
-        out.update({
-            f"residual_{tag}": res, f"peak_{tag}": peak, f"peak_over_m_{tag}": peak / m,
-            f"final_eta_lambda_nqm_{tag}": nqm_final, f"final_eta_lambda_net_{tag}": net_final,
-            f"final_loss_nqm_{tag}": traj.loss[-1], f"final_loss_net_{tag}": net.loss[-1],
-        })
+        out.update(
+            {
+                f"residual_{tag}": res,
+                f"peak_{tag}": peak,
+                f"peak_over_m_{tag}": peak / m,
+                f"final_eta_lambda_nqm_{tag}": nqm_final,
+                f"final_eta_lambda_net_{tag}": net_final,
+                f"final_loss_nqm_{tag}": traj.loss[-1],
+                f"final_loss_net_{tag}": net.loss[-1],
+            }
+        )
     out.update(checks)
     return out
 
 
 _ARGS: dict[str, Any] = {
-    "d": 5, "y": 0.7, "steps": 50, "net_steps": 300, "eta_lambdas": list(ETA_LAMBDAS),
+    "d": 5,
+    "y": 0.7,
+    "steps": 50,
+    "net_steps": 300,
+    "eta_lambdas": list(ETA_LAMBDAS),
 }
 
 SINGLE_EXAMPLE = Claim(
@@ -124,10 +155,12 @@ SINGLE_EXAMPLE = Claim(
     knob="width",
     measure=single_example_run,
     measure_args=_ARGS,
-    rule=AllOf((
-        ("checks", ChecklistRule(SINGLE_CHECKS)),
-        *((f"slope_{e:g}", ExponentBand(f"peak_{e:g}", 0.85, 1.15)) for e in ETA_LAMBDAS),
-    )),
+    rule=AllOf(
+        (
+            ("checks", ChecklistRule(SINGLE_CHECKS)),
+            *((f"slope_{e:g}", ExponentBand(f"peak_{e:g}", 0.85, 1.15)) for e in ETA_LAMBDAS),
+        )
+    ),
     profiles={
         "quick": Profile(values=(100, 200, 400), seeds=(0, 1, 2)),
         "full": Profile(values=(500, 1000, 2000, 4000, 8000), seeds=tuple(range(10))),

@@ -101,8 +101,15 @@ def top_eigenspace_run(task: Task) -> dict[str, float]:
     model = _network(width, d, task.seed, torch.float64)
     lam1 = float(torch.linalg.eigvalsh(ntk(model, x))[-1])
     eta = 2.0 * float(task.value) / lam1
-    traj = gd(model, x, y, eta=eta, steps=int(task.args["steps"]), loss="half_sum",
-              probes=Probes(every=1, gradient=False, kernel=True, top_s=TOP_S))
+    traj = gd(
+        model,
+        x,
+        y,
+        eta=eta,
+        steps=int(task.args["steps"]),
+        loss="half_sum",
+        probes=Probes(every=1, gradient=False, kernel=True, top_s=TOP_S),
+    )
     loss = [p.loss for p in traj.probes]
     top = [p.top_loss for p in traj.probes]
     peak_t = max(range(len(loss)), key=loss.__getitem__)
@@ -134,12 +141,14 @@ TOP_EIGENSPACE = Claim(
     knob="r",
     measure=top_eigenspace_run,
     measure_args={"d": 20, "n": 128, "width": 1024, "steps": 100},
-    rule=ChecklistRule((
-        ("spikes", f"max_t L_t >= {PEAK_MIN} L_0"),
-        ("top_share_at_peak", f"P_5 L / L >= {SHARE_MIN} at the peak"),
-        ("complement_flat", f"max_t (L - P_5 L) <= {COMPLEMENT_MAX} max_t L"),
-        ("final_below_2", "final eta*lambda_1(K_T) < 2"),
-    )),
+    rule=ChecklistRule(
+        (
+            ("spikes", f"max_t L_t >= {PEAK_MIN} L_0"),
+            ("top_share_at_peak", f"P_5 L / L >= {SHARE_MIN} at the peak"),
+            ("complement_flat", f"max_t (L - P_5 L) <= {COMPLEMENT_MAX} max_t L"),
+            ("final_below_2", "final eta*lambda_1(K_T) < 2"),
+        )
+    ),
     profiles={
         "quick": Profile(values=(1.2, 1.5), seeds=(0, 1)),
         "full": Profile(values=(1.2, 1.5), seeds=tuple(range(10))),
@@ -164,14 +173,29 @@ def batch_size_run(task: Task) -> dict[str, float]:
     x, y = product_task(n, d, 3000 + task.seed, dtype)
     x_test, y_test = product_task(int(task.args["n_test"]), d, 4000 + task.seed, dtype)
     model = _network(width, d, task.seed, dtype)
-    probes = Probes(every=None, gradient=False, kernel=True, top_s=1,
-                    agop_target=product_agop(x_test), agop_inputs=x_test)
+    probes = Probes(
+        every=None,
+        gradient=False,
+        kernel=True,
+        top_s=1,
+        agop_target=product_agop(x_test),
+        agop_inputs=x_test,
+    )
     out: dict[str, float] = {}
     batches = [int(b) for b in task.args["batches"]]
     for b in batches:
-        traj = sgd(model, x, y, eta=float(task.value), steps=int(task.args["steps"]),
-                   batch_size=b, seed=task.seed, loss="mean", probes=probes,
-                   on_divergence="stop")
+        traj = sgd(
+            model,
+            x,
+            y,
+            eta=float(task.value),
+            steps=int(task.args["steps"]),
+            batch_size=b,
+            seed=task.seed,
+            loss="mean",
+            probes=probes,
+            on_divergence="stop",
+        )
         out[f"diverged_{b}"] = float(traj.diverged)
         if traj.diverged:
             continue
@@ -224,8 +248,9 @@ class BatchSizeRule:
 
     def decide(self, claim: Claim, points: Sequence[Point]) -> Verdict:
         base = ChecklistRule(BATCH_CHECKS).decide(claim, points)
-        gains = [p.observations["align_gain"].value for p in points
-                 if "align_gain" in p.observations]
+        gains = [
+            p.observations["align_gain"].value for p in points if "align_gain" in p.observations
+        ]
         mean_gain = sum(gains) / len(gains) if gains else math.nan
         evidence: dict[str, Any] = dict(base.evidence)
         evidence["mean_align_gain"] = float_to_json(mean_gain)
@@ -238,8 +263,9 @@ class BatchSizeRule:
         else:
             reason += f"; mean alignment gain {mean_gain:.4g}"
         evidence["reason"] = reason
-        return Verdict(claim.id, status, self.align_gain_min, mean_gain, self.describe(claim),
-                       evidence)
+        return Verdict(
+            claim.id, status, self.align_gain_min, mean_gain, self.describe(claim), evidence
+        )
 
 
 BATCH_SIZE = Claim(
@@ -253,8 +279,13 @@ BATCH_SIZE = Claim(
     knob="eta",
     measure=batch_size_run,
     measure_args={
-        "d": 20, "n": 256, "n_test": 2000, "width": 512, "steps": 2000,
-        "batches": [4, 16, 256], "dtype": "float32",
+        "d": 20,
+        "n": 256,
+        "n_test": 2000,
+        "width": 512,
+        "steps": 2000,
+        "batches": [4, 16, 256],
+        "dtype": "float32",
     },
     rule=BatchSizeRule(),
     profiles={

@@ -83,14 +83,18 @@ def detect_catapults(
         return_window: :math:`k`, the most steps from the start to the return.
         min_level: the least pre-spike level, relative to :math:`L_0` (0 disables the floor).
     """
-    if isinstance(spike_factor, bool) or not isinstance(spike_factor, (int, float)) or not (
-        1.0 < spike_factor < math.inf
+    if (
+        isinstance(spike_factor, bool)
+        or not isinstance(spike_factor, (int, float))
+        or not (1.0 < spike_factor < math.inf)
     ):
         raise ConfigError(f"spike_factor={spike_factor!r} must be a finite number > 1")
     if isinstance(return_window, bool) or not isinstance(return_window, int) or return_window < 1:
         raise ConfigError(f"return_window={return_window!r} must be a positive int")
-    if isinstance(min_level, bool) or not isinstance(min_level, (int, float)) or not (
-        0.0 <= min_level < math.inf
+    if (
+        isinstance(min_level, bool)
+        or not isinstance(min_level, (int, float))
+        or not (0.0 <= min_level < math.inf)
     ):
         raise ConfigError(f"min_level={min_level!r} must be a finite number >= 0")
     L = _trace(loss)

@@ -87,8 +87,11 @@ class Probes:
         if isinstance(self.top_s, bool) or not isinstance(self.top_s, int) or self.top_s < 1:
             raise ConfigError(f"top_s={self.top_s!r} must be a positive int")
         target = self.agop_target
-        if target is not None and (not isinstance(target, Tensor) or target.dim() != 2
-                                   or target.shape[0] != target.shape[1]):
+        if target is not None and (
+            not isinstance(target, Tensor)
+            or target.dim() != 2
+            or target.shape[0] != target.shape[1]
+        ):
             raise ConfigError("agop_target must be a square (d, d) tensor")
         if self.agop_inputs is not None:
             if target is None:

@@ -122,8 +122,9 @@ def _run(
         last = t == steps or converged
         if probes.due(t) or last:
             records.append(
-                take_probes(probes, model, w, w0, X, y, step=t, loss=loss, loss_value=value,
-                            grad=full_grad)
+                take_probes(
+                    probes, model, w, w0, X, y, step=t, loss=loss, loss_value=value, grad=full_grad
+                )
             )
         if last:
             status = "converged" if converged else "completed"
@@ -196,9 +197,18 @@ def gd(
             :math:`\\cdot\\,\\mathcal L(w_0)`.
     """
     return _run(
-        model, X, y, eta=eta, steps=steps, loss=loss, batch_size=None, seed=None,
-        probes=Probes() if probes is None else probes, on_divergence=on_divergence,
-        divergence_threshold=divergence_threshold, stop_ratio=stop_ratio,
+        model,
+        X,
+        y,
+        eta=eta,
+        steps=steps,
+        loss=loss,
+        batch_size=None,
+        seed=None,
+        probes=Probes() if probes is None else probes,
+        on_divergence=on_divergence,
+        divergence_threshold=divergence_threshold,
+        stop_ratio=stop_ratio,
     )
 
 
@@ -230,7 +240,16 @@ def sgd(
     if isinstance(X, Tensor) and X.dim() == 2 and batch_size > X.shape[0]:
         raise ConfigError(f"batch_size={batch_size} exceeds the number of samples {X.shape[0]}")
     return _run(
-        model, X, y, eta=eta, steps=steps, loss=loss, batch_size=batch_size, seed=seed,
-        probes=Probes() if probes is None else probes, on_divergence=on_divergence,
-        divergence_threshold=divergence_threshold, stop_ratio=stop_ratio,
+        model,
+        X,
+        y,
+        eta=eta,
+        steps=steps,
+        loss=loss,
+        batch_size=batch_size,
+        seed=seed,
+        probes=Probes() if probes is None else probes,
+        on_divergence=on_divergence,
+        divergence_threshold=divergence_threshold,
+        stop_ratio=stop_ratio,
     )

@@ -63,7 +63,9 @@ class MLP(FamilySpec):
         activation: hidden activation name (see :data:`wideproof.activations.ACTIVATIONS`).
         parameterization: ``"ntk"`` or ``"standard"``.
         output: ``"linear"`` or an activation name applied to the output.
-        bias: add a bias (drawn N(0, sigma0^2), unscaled) to every hidden layer.
+        bias: add a bias (drawn N(0, sigma0^2), unscaled) to every layer, the output included
+            (PyTorch's ``nn.Linear`` layout; with ``parameterization="standard"`` the network
+            is exactly a stack of ``nn.Linear`` layers).
         sigma0: standard deviation of the weights (ignored by ``initialization="rsc"`` for hidden layers).
         output_dim: k outputs.
         initialization: ``"gaussian"``, ``"antisymmetric"`` or ``"rsc"`` (see the module docstring).
@@ -138,6 +140,8 @@ class MLP(FamilySpec):
         else:
             v = v * self._std(m)
         params["v"] = v
+        if self.bias:
+            params["c"] = torch.randn(self.output_dim, generator=gen, dtype=f64) * self.sigma0
         if self.initialization == "antisymmetric":
             _make_antisymmetric(params, self.depth, self.bias)
         return params
@@ -168,9 +172,7 @@ class MLP(FamilySpec):
         for l in range(1, self.depth + 1):
             w = params[f"W{l}"]
             scale = 1 / math.sqrt(w.shape[1]) if ntk else 1.0
-            z = h @ w.T * scale
-            if self.bias:
-                z = z + params[f"b{l}"]
+            z = _affine(h, w, params.get(f"b{l}"), scale)
             if taps is not None:
                 if not z.requires_grad:
                     z.requires_grad_(True)
@@ -178,9 +180,9 @@ class MLP(FamilySpec):
             h = act(z)
         v = params["v"]
         scale = 1 / math.sqrt(v.shape[1]) if ntk else 1.0
-        out = h @ v.T * scale
+        out = _affine(h, v, params.get("c"), scale)
         if taps is not None:
-            taps.append(Tap(h, out, scale, False))
+            taps.append(Tap(h, out, scale, self.bias))
         if self.output != "linear":
             out = get_activation(self.output)(out + self.output_shift)
         elif self.output_shift:
@@ -193,12 +195,21 @@ class MLP(FamilySpec):
             f"layer{l}": tuple(n for n in (f"W{l}", f"b{l}") if n in params)
             for l in range(1, self.depth + 1)
         }
-        blocks["output"] = ("v",)
+        blocks["output"] = ("v", "c") if "c" in params else ("v",)
         return blocks
 
 
+def _affine(h: Tensor, w: Tensor, b: Tensor | None, scale: float) -> Tensor:
+    """:math:`s\\,hW^T + b` as one fused kernel (no multiplication when :math:`s = 1`)."""
+    if b is not None:
+        return torch.addmm(b, h, w.T, alpha=scale)
+    z = h @ w.T
+    return z if scale == 1.0 else z * scale
+
+
 def _make_antisymmetric(params: dict[str, Tensor], depth: int, bias: bool) -> None:
-    """Copy the first half of every hidden layer into the second half; negate the output half."""
+    """Copy the first half of every hidden layer into the second half; negate the output half
+    (and zero the output bias), so the pre-output is exactly 0."""
     for l in range(1, depth + 1):
         # Equal rows see the same (already duplicated) inputs, so the two halves stay equal.
         w = params[f"W{l}"]
@@ -210,3 +221,5 @@ def _make_antisymmetric(params: dict[str, Tensor], depth: int, bias: bool) -> No
     v = params["v"]
     half = v.shape[1] // 2
     v[:, half:] = -v[:, :half]
+    if bias:
+        params["c"].zero_()

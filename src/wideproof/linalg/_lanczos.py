@@ -85,9 +85,11 @@ def lanczos(
 ) -> Spectrum:
     r"""The ``k_bottom`` smallest and ``k_top`` largest eigenvalues of a symmetric operator.
 
-    ``reorthogonalize="auto"`` keeps the full basis up to :data:`FULL_REORTH_MAX_SIZE` unknowns
-    (or when eigenvectors are asked for) and runs the plain three-term recurrence beyond, in
-    :math:`O(n)` memory: loss of orthogonality then only adds spurious copies of converged Ritz
+    ``reorthogonalize="auto"`` keeps the full basis (reorthogonalizing every new vector against
+    it) when eigenvectors or a capped basis are asked for, and up to :data:`FULL_REORTH_MAX_SIZE`
+    unknowns unless the basis-free rounding term :math:`10\,j\,\varepsilon\sqrt n\,\max|\theta|`
+    (at :math:`j = 100`) is below a tenth of ``tol``; otherwise it runs the plain three-term
+    recurrence in :math:`O(n)` memory: loss of orthogonality then only adds spurious copies of converged Ritz
     values, and a Ritz value with a small computed residual is still within that residual (plus
     :math:`O(j\varepsilon\|A\|)`) of an eigenvalue (Paige 1980, *Accuracy and effectiveness of the
     Lanczos algorithm*, Thm 3.1), so the stopping rule and the bounds keep their meaning.
@@ -103,8 +105,17 @@ def lanczos(
             f"reorthogonalize={reorthogonalize!r} is not one of 'auto', 'full', 'none'"
         )
     n = op.size
+    eps = float(torch.finfo(op.dtype).eps)
+    # Without a basis the bounds carry a rounding term ~10 j eps sqrt(n) (Paige); keep the basis
+    # unless that term is negligible at the requested tolerance (j ~ 100 steps) or it would not fit.
+    negligible = 10 * 100 * eps * math.sqrt(n) <= 0.1 * tol
     full = reorthogonalize == "full" or (
-        reorthogonalize == "auto" and (n <= FULL_REORTH_MAX_SIZE or return_vectors)
+        reorthogonalize == "auto"
+        and (
+            return_vectors
+            or max_basis is not None
+            or (n <= FULL_REORTH_MAX_SIZE and not negligible)
+        )
     )
     if return_vectors and not full:
         raise ConfigError("return_vectors needs reorthogonalize='full' (the basis is kept)")
@@ -115,7 +126,6 @@ def lanczos(
         cap = int(min(max(cap, 2 * (k_top + k_bottom) + 10), n, max_matvecs))
     else:
         cap = int(min(n, max_matvecs))
-    eps = float(torch.finfo(op.dtype).eps)
     slack_factor = 10 * eps if full else 10 * eps * math.sqrt(n)
     start = op.matvecs
     v = _start_vector(n, op.dtype, op.device, seed)

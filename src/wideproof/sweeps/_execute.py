@@ -186,8 +186,12 @@ def run_sweep(
             report(None)
     reused = len(keys) - len(missing)
     points = tuple(found[k] for k in keys if k in found)
-    return SweepResult(points=points, computed=len(missing) - len(failures), reused=reused,
-                       failures=tuple(failures))
+    return SweepResult(
+        points=points,
+        computed=len(missing) - len(failures),
+        reused=reused,
+        failures=tuple(failures),
+    )
 
 
 def _collect(

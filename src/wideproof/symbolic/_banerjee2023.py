@@ -24,9 +24,14 @@ def rsc_hessian() -> Bound:
     ball,
     :math:`c_H = O(\\mathrm{poly}(L)(1+\\gamma^{O(L)})(1+\\rho_1))` ([V] shape, [R] constant)."""
     return Bound(
-        "banerjee2023.hessian", r"\|\nabla^2_\theta f(\theta;x)\|_2", "<=", c_H / sp.sqrt(m),
-        (m, c_H), Provenance(PAPER, "Theorem 4.1", "proofs/rsc_proof.py", "[V] shape, [R] c_H"),
-        (smooth_activation, linear_output))
+        "banerjee2023.hessian",
+        r"\|\nabla^2_\theta f(\theta;x)\|_2",
+        "<=",
+        c_H / sp.sqrt(m),
+        (m, c_H),
+        Provenance(PAPER, "Theorem 4.1", "proofs/rsc_proof.py", "[V] shape, [R] c_H"),
+        (smooth_activation, linear_output),
+    )
 
 
 def rsc_alpha() -> Bound:
@@ -34,9 +39,14 @@ def rsc_alpha() -> Bound:
     c_2/\\sqrt m`
     (G stands for :math:`\\|\\nabla\\bar G_t\\|^2`)."""
     return Bound(
-        "banerjee2023.rsc-alpha", r"\alpha_t", "=", 2 * kappa**2 * G - c_2 / sp.sqrt(m),
-        (m, kappa, G, c_2), Provenance(PAPER, "Theorem 5.1", "proofs/rsc_proof.py",
-                                        "[R] med"), (smooth_activation, linear_output))
+        "banerjee2023.rsc-alpha",
+        r"\alpha_t",
+        "=",
+        2 * kappa**2 * G - c_2 / sp.sqrt(m),
+        (m, kappa, G, c_2),
+        Provenance(PAPER, "Theorem 5.1", "proofs/rsc_proof.py", "[R] med"),
+        (smooth_activation, linear_output),
+    )
 
 
 def rsc_ntk_link() -> Bound:
@@ -45,6 +55,10 @@ def rsc_ntk_link() -> Bound:
     Linearity notes §6.4 item 7.
     """
     return Bound(
-        "banerjee2023.rsc-ntk-link", r"\|\nabla_\theta\bar G\|^2", ">=", lam_min / n,
-        (n, lam_min), Provenance(PAPER, "RSC vs NTK (§6.4 item 7 of the notes)",
-                                 "proofs/rsc_proof.py", "[I]"))
+        "banerjee2023.rsc-ntk-link",
+        r"\|\nabla_\theta\bar G\|^2",
+        ">=",
+        lam_min / n,
+        (n, lam_min),
+        Provenance(PAPER, "RSC vs NTK (§6.4 item 7 of the notes)", "proofs/rsc_proof.py", "[I]"),
+    )

@@ -28,8 +28,17 @@ from ..activations import get_activation
 from ..errors import AssumptionError, ConfigError, NumericalError
 from ._symbols import KNOBS, lam, sigma0, xnorm
 
-__all__ = ["Bound", "Hypothesis", "Provenance", "Scaling", "linear_activation", "linear_output",
-           "nonlinear_smooth_output", "ntk_parameterization", "smooth_activation"]
+__all__ = [
+    "Bound",
+    "Hypothesis",
+    "Provenance",
+    "Scaling",
+    "linear_activation",
+    "linear_output",
+    "nonlinear_smooth_output",
+    "ntk_parameterization",
+    "smooth_activation",
+]
 
 Relation = Literal["<=", ">=", "=", "~"]
 
@@ -161,7 +170,6 @@ class Bound:
         """Power-law exponent and log power of ``expr`` as ``var -> oo``, other symbols fixed."""
         return _exponent(self.name, sp.sympify(self.expr), self._symbol(var))
 
-
     # -- values ----------------------------------------------------------------------------
     def evaluate(self, dps: int = 30, **values: Any) -> Any:
         """The bound's value (an ``mpmath.mpf``) at ``values``, computed with ``dps`` digits."""
@@ -176,8 +184,10 @@ class Bound:
         order = sorted(names)
         fn = sp.lambdify([names[k] for k in order], e, modules="mpmath")
         with mpmath.workdps(dps):
-            args = [mpmath.mpf(str(values[k])) if not isinstance(values[k], mpmath.mpf)
-                    else values[k] for k in order]
+            args = [
+                mpmath.mpf(str(values[k])) if not isinstance(values[k], mpmath.mpf) else values[k]
+                for k in order
+            ]
             out = fn(*args)
             if isinstance(out, mpmath.mpc):
                 if out.imag != 0:
@@ -193,7 +203,8 @@ class Bound:
             if reason is not None:
                 raise AssumptionError(
                     f"{self.name}: hypothesis '{h.name}' does not hold for "
-                    f"{type(spec).__name__}: {reason} (required by {self.provenance.cite()})")
+                    f"{type(spec).__name__}: {reason} (required by {self.provenance.cite()})"
+                )
 
     # -- output ----------------------------------------------------------------------------
     def to_latex(self) -> str:
@@ -202,18 +213,26 @@ class Bound:
 
     def to_json(self, knobs: Mapping[str, Scaling] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "name": self.name, "quantity": self.quantity, "relation": self.relation,
-            "expr": sp.sstr(self.expr), "latex": self.to_latex(),
+            "name": self.name,
+            "quantity": self.quantity,
+            "relation": self.relation,
+            "expr": sp.sstr(self.expr),
+            "latex": self.to_latex(),
             "symbols": [s.name for s in self.symbols],
             "assumptions": [sp.sstr(a) for a in self.assumptions],
             "hypotheses": [h.name for h in self.hypotheses],
-            "provenance": {"paper": self.provenance.paper, "where": self.provenance.where,
-                           "proof": self.provenance.proof, "tag": self.provenance.tag},
+            "provenance": {
+                "paper": self.provenance.paper,
+                "where": self.provenance.where,
+                "proof": self.provenance.proof,
+                "tag": self.provenance.tag,
+            },
             "description": self.description,
         }
         if knobs is not None:
-            out["exponents"] = {k: {"power": str(s.power), "log_power": str(s.log_power)}
-                                for k, s in knobs.items()}
+            out["exponents"] = {
+                k: {"power": str(s.power), "log_power": str(s.log_power)} for k, s in knobs.items()
+            }
         return out
 
 

@@ -27,14 +27,24 @@ def eta_crit(loss: Literal["half_sum", "mean"] = "half_sum") -> Bound:
     else:
         raise ConfigError(f"loss={loss!r} must be 'half_sum' or 'mean'")
     return Bound(
-        f"zhu2024.eta-crit.{loss}", r"\eta_{crit}", "=", expr, symbols,
+        f"zhu2024.eta-crit.{loss}",
+        r"\eta_{crit}",
+        "=",
+        expr,
+        symbols,
         Provenance(NQM, "Definition 2", "proofs/catapult_proof.py", "[TEXT], mean loss [DERIVED]"),
-        description="lambda = lambda_max of the tangent kernel at initialization")
+        description="lambda = lambda_max of the tangent kernel at initialization",
+    )
 
 
 def eta_max() -> Bound:
     """Largest learning rate without divergence for the uv model / NQM: :math:`4/\\lambda`."""
     return Bound(
-        "zhu2024.eta-max", r"\eta_{max}", "=", 4 / lam, (lam,),
+        "zhu2024.eta-max",
+        r"\eta_{max}",
+        "=",
+        4 / lam,
+        (lam,),
         Provenance(NQM, "§2.3 and Theorem 1", "proofs/catapult_proof.py", "[TEXT]"),
-        description="1/2-sum loss, single example; lambda(t) grows once eta*lambda > 4")
+        description="1/2-sum loss, single example; lambda(t) grows once eta*lambda > 4",
+    )

@@ -86,8 +86,11 @@ def _shifts(assumptions: Sequence[Any]) -> dict[Any, Any]:
         if not lhs.is_Symbol or not rhs.is_number or lhs in subs:
             continue
         strict = op in ("<", ">")
-        u = sp.Dummy(f"{lhs.name}_shift", positive=True) if strict else sp.Dummy(
-            f"{lhs.name}_shift", nonnegative=True)
+        u = (
+            sp.Dummy(f"{lhs.name}_shift", positive=True)
+            if strict
+            else sp.Dummy(f"{lhs.name}_shift", nonnegative=True)
+        )
         subs[lhs] = rhs + u if op in (">", ">=") else rhs - u
     return subs
 
@@ -113,8 +116,14 @@ def _holds(assumptions: Sequence[Any], point: Mapping[Any, Any]) -> bool:
         diff = _num(a.lhs - a.rhs, point)
         if diff is None:
             return False
-        ok = {"<": diff < 0, "<=": diff <= 0, ">": diff > 0, ">=": diff >= 0,
-              "==": diff == 0, "!=": diff != 0}.get(a.rel_op, False)
+        ok = {
+            "<": diff < 0,
+            "<=": diff <= 0,
+            ">": diff > 0,
+            ">=": diff >= 0,
+            "==": diff == 0,
+            "!=": diff != 0,
+        }.get(a.rel_op, False)
         if not ok:
             return False
     return all(_respects_kind(s, v) for s, v in point.items())
@@ -129,12 +138,23 @@ def _respects_kind(sym: Any, value: Any) -> bool:
     return not (sym.is_nonnegative and not v >= 0)
 
 
-_POOL = [sp.Rational(1, 3), sp.Rational(1, 2), sp.Integer(1), sp.Rational(3, 2), sp.Integer(2),
-         sp.Integer(3), sp.Integer(7), sp.Integer(10), sp.Integer(100), sp.Integer(10_000)]
+_POOL = [
+    sp.Rational(1, 3),
+    sp.Rational(1, 2),
+    sp.Integer(1),
+    sp.Rational(3, 2),
+    sp.Integer(2),
+    sp.Integer(3),
+    sp.Integer(7),
+    sp.Integer(10),
+    sp.Integer(100),
+    sp.Integer(10_000),
+]
 
 
-def _sample(syms: Sequence[Any], assumptions: Sequence[Any], box: Box | None,
-            rng: random.Random) -> dict[Any, Any]:
+def _sample(
+    syms: Sequence[Any], assumptions: Sequence[Any], box: Box | None, rng: random.Random
+) -> dict[Any, Any]:
     shifts = _shifts(assumptions)
     point: dict[Any, Any] = {}
     for s in syms:
@@ -161,8 +181,9 @@ def _format_point(point: Mapping[Any, Any]) -> dict[str, str]:
     return {s.name: str(v) for s, v in sorted(point.items(), key=lambda kv: kv[0].name)}
 
 
-def _search_counterexample(violation: Any, syms: Sequence[Any], assumptions: Sequence[Any],
-                           box: Box | None, seed: int) -> dict[Any, Any] | None:
+def _search_counterexample(
+    violation: Any, syms: Sequence[Any], assumptions: Sequence[Any], box: Box | None, seed: int
+) -> dict[Any, Any] | None:
     """A point satisfying the assumptions where ``violation`` (scalar or matrix) is clearly > 0."""
     rng = random.Random(seed)
     for _ in range(_SAMPLES):
@@ -183,10 +204,12 @@ def _violates(violation: Any, point: Mapping[Any, Any]) -> bool:
     return False
 
 
-def _refuted(method: str, point: Mapping[Any, Any], what: str,
-             claim_symbols: Sequence[Any] | None = None) -> Verdict:
-    shown = point if claim_symbols is None else {s: v for s, v in point.items()
-                                                  if s in claim_symbols}
+def _refuted(
+    method: str, point: Mapping[Any, Any], what: str, claim_symbols: Sequence[Any] | None = None
+) -> Verdict:
+    shown = (
+        point if claim_symbols is None else {s: v for s, v in point.items() if s in claim_symbols}
+    )
     return Verdict("REFUTED", method, f"{what} at the counterexample", _format_point(shown))
 
 
@@ -200,13 +223,17 @@ def check_eq(lhs: Any, rhs: Any, assumptions: Sequence[Any], seed: int = 0) -> V
         return Verdict("PROVEN", "exact", "the difference is identically 0")
     if _is_zero(_simplify(diff)):
         return Verdict("PROVEN", "sympy.simplify", "simplify(lhs - rhs) = 0")
-    rewritten = diff.applyfunc(lambda e: e.rewrite(sp.exp)) if _is_matrix(diff) else diff.rewrite(
-        sp.exp)
+    rewritten = (
+        diff.applyfunc(lambda e: e.rewrite(sp.exp)) if _is_matrix(diff) else diff.rewrite(sp.exp)
+    )
     if _is_zero(_simplify(rewritten)):
         return Verdict("PROVEN", "sympy.simplify(rewrite(exp))", "simplify(rewrite(lhs - rhs)) = 0")
     syms = _free(diff)
-    magnitude = diff.applyfunc(lambda e: e * sp.conjugate(e)) if _is_matrix(diff) else diff * \
-        sp.conjugate(diff)
+    magnitude = (
+        diff.applyfunc(lambda e: e * sp.conjugate(e))
+        if _is_matrix(diff)
+        else diff * sp.conjugate(diff)
+    )
     point = _search_counterexample(magnitude, syms, assumptions, None, seed)
     if point is not None:
         return _refuted("mpmath(50 digits)", point, "lhs - rhs != 0")
@@ -222,8 +249,12 @@ def check_ne(lhs: Any, rhs: Any, witness: Mapping[Any, Any]) -> Verdict:
         return Verdict("UNPROVEN", "exact", "lhs - rhs is 0 at the witness")
     values = list(at) if _is_matrix(at) else [at]
     if all(v.is_number for v in values) and any(v.is_nonzero for v in values):
-        return Verdict("PROVEN", "exact evaluation at a witness", f"lhs - rhs = {_short(at)}",
-                       _format_point(witness))
+        return Verdict(
+            "PROVEN",
+            "exact evaluation at a witness",
+            f"lhs - rhs = {_short(at)}",
+            _format_point(witness),
+        )
     return Verdict("UNPROVEN", "exact", "the value at the witness is not a decided number")
 
 
@@ -233,8 +264,14 @@ def _short(e: Any, limit: int = 80) -> str:
 
 
 # -- inequalities ----------------------------------------------------------------------------
-def check_ineq(lhs: Any, rhs: Any, strict: bool, assumptions: Sequence[Any],
-               box: Box | None = None, seed: int = 0) -> Verdict:
+def check_ineq(
+    lhs: Any,
+    rhs: Any,
+    strict: bool,
+    assumptions: Sequence[Any],
+    box: Box | None = None,
+    seed: int = 0,
+) -> Verdict:
     """Prove ``lhs <= rhs`` (``<`` when ``strict``) under the assumptions (and on ``box``)."""
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     gap = rhs - lhs
@@ -243,8 +280,13 @@ def check_ineq(lhs: Any, rhs: Any, strict: bool, assumptions: Sequence[Any],
     if verdict is not None:
         return verdict
     claim = sp.Lt(lhs, rhs) if strict else sp.Le(lhs, rhs)
-    box_rel = [] if box is None else [r for s, (lo, hi) in box.items()
-                                      for r in (s >= sp.Rational(lo), s <= sp.Rational(hi))]
+    box_rel = (
+        []
+        if box is None
+        else [
+            r for s, (lo, hi) in box.items() for r in (s >= sp.Rational(lo), s <= sp.Rational(hi))
+        ]
+    )
     z3_verdict = _by_z3(claim, list(assumptions) + box_rel, gap, strict)
     if z3_verdict is not None and z3_verdict.status != "UNPROVEN":
         return z3_verdict
@@ -264,8 +306,9 @@ def _by_sign(gap: Any, strict: bool, assumptions: Sequence[Any]) -> Verdict | No
     for form in (shifted, sp.factor(sp.together(shifted)), sp.simplify(shifted)):
         ok = form.is_positive if strict else form.is_nonnegative
         if ok:
-            return Verdict("PROVEN", "sympy.sign", "rhs - lhs has a known sign under the "
-                           "assumptions")
+            return Verdict(
+                "PROVEN", "sympy.sign", "rhs - lhs has a known sign under the assumptions"
+            )
     return None
 
 
@@ -273,8 +316,9 @@ def _by_z3(claim: Any, assumptions: Sequence[Any], gap: Any, strict: bool) -> Ve
     ctx = _z3.Translation()
     try:
         goal = _z3.translate(claim, ctx)
-        hyps = [_z3.translate(a, ctx) for a in assumptions if isinstance(a, (sp.Rel, sp.And,
-                                                                             sp.Or))]
+        hyps = [
+            _z3.translate(a, ctx) for a in assumptions if isinstance(a, (sp.Rel, sp.And, sp.Or))
+        ]
     except _z3.Untranslatable as exc:
         return Verdict("UNPROVEN", "z3", f"z3: {exc}")
     solver = z3.Solver()
@@ -293,10 +337,10 @@ def _by_z3(claim: Any, assumptions: Sequence[Any], gap: Any, strict: bool) -> Ve
         ctx.realize(point, lambda var: _z3_value(model.eval(var, model_completion=True)))
         if all(v is not None for v in point.values()) and _holds(assumptions, point):
             v = _num(-gap, point)
-            if v is not None and (v > _REFUTE_TOL or (strict and v >= 0 and ctx.exact and
-                                                      _exact_zero(gap, point))):
-                return _refuted("z3 model, confirmed at 50 digits", point, "lhs > rhs",
-                                _free(gap))
+            if v is not None and (
+                v > _REFUTE_TOL or (strict and v >= 0 and ctx.exact and _exact_zero(gap, point))
+            ):
+                return _refuted("z3 model, confirmed at 50 digits", point, "lhs > rhs", _free(gap))
         return Verdict("UNPROVEN", "z3", "z3 found a model of the relaxation, not confirmed")
     return Verdict("UNPROVEN", "z3", "z3 returned unknown (timeout)")
 
@@ -358,8 +402,9 @@ def _by_boxes(gap: Any, strict: bool, assumptions: Sequence[Any], box: Box) -> V
 
 
 # -- scaling ---------------------------------------------------------------------------------
-def check_order(expr: Any, var: Any, exponent: Any, log_power: Any,
-                kind: Literal["theta", "upper", "lower"]) -> Verdict:
+def check_order(
+    expr: Any, var: Any, exponent: Any, log_power: Any, kind: Literal["theta", "upper", "lower"]
+) -> Verdict:
     """``lim_{var->oo} expr / (var**a * log(var)**b)``: finite non-zero (theta), finite (upper),
     non-zero (lower)."""
     ratio = sp.sympify(expr) / (var ** sp.sympify(exponent) * sp.log(var) ** sp.sympify(log_power))

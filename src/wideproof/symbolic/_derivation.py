@@ -56,8 +56,13 @@ class StepReport:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "index": self.index, "kind": self.kind, "statement": self.statement, "why": self.why,
-            "status": self.status, "method": self.method, "detail": self.detail,
+            "index": self.index,
+            "kind": self.kind,
+            "statement": self.statement,
+            "why": self.why,
+            "status": self.status,
+            "method": self.method,
+            "detail": self.detail,
         }
         if self.counterexample is not None:
             out["counterexample"] = dict(self.counterexample)
@@ -78,8 +83,11 @@ class Report:
     @property
     def ok(self) -> bool:
         """Every step PROVEN or ASSUMED (with a reference), every lemma ok, at least one step."""
-        return bool(self.steps) and all(s.status in ("PROVEN", "ASSUMED") for s in self.steps) \
+        return (
+            bool(self.steps)
+            and all(s.status in ("PROVEN", "ASSUMED") for s in self.steps)
             and all(u.ok for u in self.uses)
+        )
 
     def failures(self) -> list[tuple[str, StepReport]]:
         """``(derivation name, step)`` for every REFUTED or UNPROVEN step, lemmas included."""
@@ -199,18 +207,39 @@ class Derivation:
         fact = None if isinstance(a, sp.MatrixBase) else sp.Eq(a, b, evaluate=False)
         return self._add(_Step("eq", f"{_text(a)} = {_text(b)}", why, {"lhs": a, "rhs": b}, fact))
 
-    def le(self, lhs: Any, rhs: Any, why: str = "", *, box: Mapping[Any, tuple[Any, Any]] |
-           None = None, given: Sequence[Any] = ()) -> Derivation:
+    def le(
+        self,
+        lhs: Any,
+        rhs: Any,
+        why: str = "",
+        *,
+        box: Mapping[Any, tuple[Any, Any]] | None = None,
+        given: Sequence[Any] = (),
+    ) -> Derivation:
         """Add ``lhs <= rhs``; on ``box`` (symbol -> (lo, hi)) when given."""
         return self._ineq("le", lhs, rhs, why, box, given)
 
-    def lt(self, lhs: Any, rhs: Any, why: str = "", *, box: Mapping[Any, tuple[Any, Any]] |
-           None = None, given: Sequence[Any] = ()) -> Derivation:
+    def lt(
+        self,
+        lhs: Any,
+        rhs: Any,
+        why: str = "",
+        *,
+        box: Mapping[Any, tuple[Any, Any]] | None = None,
+        given: Sequence[Any] = (),
+    ) -> Derivation:
         """Add ``lhs < rhs``; on ``box`` when given."""
         return self._ineq("lt", lhs, rhs, why, box, given)
 
-    def _ineq(self, kind: Literal["le", "lt"], lhs: Any, rhs: Any, why: str,
-              box: Mapping[Any, tuple[Any, Any]] | None, given: Sequence[Any]) -> Derivation:
+    def _ineq(
+        self,
+        kind: Literal["le", "lt"],
+        lhs: Any,
+        rhs: Any,
+        why: str,
+        box: Mapping[Any, tuple[Any, Any]] | None,
+        given: Sequence[Any],
+    ) -> Derivation:
         a, b = _sym(lhs, "lhs"), _sym(rhs, "rhs")
         if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
             raise ConfigError("inequalities compare scalars, not matrices")
@@ -229,26 +258,45 @@ class Derivation:
         op = "<" if kind == "lt" else "<="
         text = f"{_text(a)} {op} {_text(b)}"
         if checked_box:
-            text += " for " + ", ".join(f"{s} in [{lo}, {hi}]" for s, (lo, hi) in
-                                        checked_box.items())
+            text += " for " + ", ".join(
+                f"{s} in [{lo}, {hi}]" for s, (lo, hi) in checked_box.items()
+            )
         fact = rel if not checked_box else None
-        return self._add(_Step(kind, text, why, {"lhs": a, "rhs": b, "box": checked_box,
-                                                 "given": hyps}, fact))
+        return self._add(
+            _Step(kind, text, why, {"lhs": a, "rhs": b, "box": checked_box, "given": hyps}, fact)
+        )
 
-    def ne(self, lhs: Any, rhs: Any, witness: Mapping[Any, Any] | None = None,
-           why: str = "") -> Derivation:
+    def ne(
+        self, lhs: Any, rhs: Any, witness: Mapping[Any, Any] | None = None, why: str = ""
+    ) -> Derivation:
         """Add ``lhs != rhs`` (as functions), shown by exact evaluation at ``witness``."""
         a, b = _sym(lhs, "lhs"), _sym(rhs, "rhs")
         witness = dict(witness or {})
         free = {s for e in (a, b) for s in e.free_symbols}
         if free - set(witness):
-            raise ConfigError("witness must assign values to "
-                              + ", ".join(sorted(str(s) for s in free - set(witness))))
-        return self._add(_Step("ne", f"{_text(a)} != {_text(b)}", why,
-                               {"lhs": a, "rhs": b, "witness": dict(witness)}))
+            raise ConfigError(
+                "witness must assign values to "
+                + ", ".join(sorted(str(s) for s in free - set(witness)))
+            )
+        return self._add(
+            _Step(
+                "ne",
+                f"{_text(a)} != {_text(b)}",
+                why,
+                {"lhs": a, "rhs": b, "witness": dict(witness)},
+            )
+        )
 
-    def order(self, expr: Any, var: Any, exponent: Any, log_power: Any = 0, *,
-              kind: Literal["theta", "upper", "lower"] = "theta", why: str = "") -> Derivation:
+    def order(
+        self,
+        expr: Any,
+        var: Any,
+        exponent: Any,
+        log_power: Any = 0,
+        *,
+        kind: Literal["theta", "upper", "lower"] = "theta",
+        why: str = "",
+    ) -> Derivation:
         """Add ``expr = Theta(var**exponent * log(var)**log_power)`` as ``var -> oo`` (or O/Omega
         with ``kind="upper"``/``"lower"``)."""
         if kind not in ("theta", "upper", "lower"):
@@ -259,8 +307,14 @@ class Derivation:
         letter = {"theta": "Theta", "upper": "O", "lower": "Omega"}[kind]
         scale = f"{var}**({a})" + (f" * log({var})**({b})" if b != 0 else "")
         text = f"{_text(e)} = {letter}({scale}) as {var} -> oo"
-        return self._add(_Step("order", text, why, {"expr": e, "var": var, "exponent": a,
-                                                    "log_power": b, "kind": kind}))
+        return self._add(
+            _Step(
+                "order",
+                text,
+                why,
+                {"expr": e, "var": var, "exponent": a, "log_power": b, "kind": kind},
+            )
+        )
 
     def assume(self, statement: Any, reference: str, why: str = "") -> Derivation:
         """Record a fact taken without proof; ``reference`` (paper, theorem) is required."""
@@ -293,13 +347,24 @@ class Derivation:
         results: list[StepReport] = []
         for i, step in enumerate(self._steps, start=1):
             verdict = self._check_step(step, i, facts)
-            results.append(StepReport(i, step.kind, step.statement, step.why, verdict.status,
-                                      verdict.method, verdict.detail, verdict.counterexample,
-                                      step.payload.get("reference", "")))
+            results.append(
+                StepReport(
+                    i,
+                    step.kind,
+                    step.statement,
+                    step.why,
+                    verdict.status,
+                    verdict.method,
+                    verdict.detail,
+                    verdict.counterexample,
+                    step.payload.get("reference", ""),
+                )
+            )
             if verdict.status in ("PROVEN", "ASSUMED") and step.fact is not None:
                 facts.append(step.fact)
-        self._report = Report(self.name, tuple(_text(a) for a in self.assumptions),
-                              tuple(results), lemma_reports)
+        self._report = Report(
+            self.name, tuple(_text(a) for a in self.assumptions), tuple(results), lemma_reports
+        )
         return self._report
 
     def _lemma_facts(self, reports: Sequence[Report]) -> list[Any]:
@@ -323,7 +388,10 @@ class Derivation:
             return check_order(p["expr"], p["var"], p["exponent"], p["log_power"], p["kind"])
         missing = [g for g in p["given"] if g not in facts]
         if missing:
-            return Verdict("UNPROVEN", "given", "not established earlier: " +
-                           "; ".join(_text(g) for g in missing))
+            return Verdict(
+                "UNPROVEN",
+                "given",
+                "not established earlier: " + "; ".join(_text(g) for g in missing),
+            )
         hyps = self.assumptions + list(p["given"])
         return check_ineq(p["lhs"], p["rhs"], step.kind == "lt", hyps, p["box"], seed=index)

@@ -21,8 +21,15 @@ from ._bound import (
 )
 from ._symbols import L, R, d, m, xnorm
 
-__all__ = ["ball_kernel_change", "ball_linearization_gap", "fc_hessian", "nonlinear_output",
-           "one_hidden_layer_at_init", "one_hidden_layer_block_norm", "two_layer_linear"]
+__all__ = [
+    "ball_kernel_change",
+    "ball_linearization_gap",
+    "fc_hessian",
+    "nonlinear_output",
+    "one_hidden_layer_at_init",
+    "one_hidden_layer_block_norm",
+    "two_layer_linear",
+]
 
 PAPER = "Liu, Zhu, Belkin 2020 (arXiv 2010.01092)"
 
@@ -56,12 +63,17 @@ def one_hidden_layer_block_norm() -> Bound:
     item 5).
     """
     return Bound(
-        "liu2020.one-hidden-layer.block-norm", r"\|H_f\|_2 = \max_i", "=",
-        (sp.Abs(A_i) + sp.sqrt(A_i**2 + 4 * B_i**2)) / (2 * sp.sqrt(m)), (m, A_i, B_i),
-        Provenance(PAPER, "§3.1 one-hidden-layer example", "proofs/one_hidden_layer_proof.py",
-                   "[I]"),
+        "liu2020.one-hidden-layer.block-norm",
+        r"\|H_f\|_2 = \max_i",
+        "=",
+        (sp.Abs(A_i) + sp.sqrt(A_i**2 + 4 * B_i**2)) / (2 * sp.sqrt(m)),
+        (m, A_i, B_i),
+        Provenance(
+            PAPER, "§3.1 one-hidden-layer example", "proofs/one_hidden_layer_proof.py", "[I]"
+        ),
         (one_hidden_layer, linear_output, ntk_parameterization),
-        description="exact spectral norm of neuron i's Hessian block; the full norm is the max")
+        description="exact spectral norm of neuron i's Hessian block; the full norm is the max",
+    )
 
 
 def one_hidden_layer_at_init() -> Bound:
@@ -69,12 +81,17 @@ def one_hidden_layer_at_init() -> Bound:
     §1.4.5):
     the block norm is dominated by :math:`\\max_i|v_i|\\sim\\sqrt{2\\log m}`."""
     return Bound(
-        "liu2020.one-hidden-layer.init", r"\|H_f(w_0)\|_2", "~", C * sp.sqrt(2 * sp.log(m))
-        / sp.sqrt(m), (m, C),
-        Provenance(PAPER, "§3.1 one-hidden-layer example", "proofs/one_hidden_layer_proof.py",
-                   "[I]"),
+        "liu2020.one-hidden-layer.init",
+        r"\|H_f(w_0)\|_2",
+        "~",
+        C * sp.sqrt(2 * sp.log(m)) / sp.sqrt(m),
+        (m, C),
+        Provenance(
+            PAPER, "§3.1 one-hidden-layer example", "proofs/one_hidden_layer_proof.py", "[I]"
+        ),
         (one_hidden_layer, smooth_activation, linear_output, ntk_parameterization),
-        description="C = sup|sigma''| ||x||^2/d up to the Gaussian extreme-value constant")
+        description="C = sup|sigma''| ||x||^2/d up to the Gaussian extreme-value constant",
+    )
 
 
 def two_layer_linear() -> Bound:
@@ -83,11 +100,17 @@ def two_layer_linear() -> Bound:
     Linearity notes §1.4.6.
     """
     return Bound(
-        "liu2020.two-layer-linear", r"\|H_f\|_2", "=", xnorm / sp.sqrt(m * d), (m, d, xnorm),
-        Provenance(PAPER, "§1.4.6 two-layer linear network", "proofs/one_hidden_layer_proof.py",
-                   "[I]"),
+        "liu2020.two-layer-linear",
+        r"\|H_f\|_2",
+        "=",
+        xnorm / sp.sqrt(m * d),
+        (m, d, xnorm),
+        Provenance(
+            PAPER, "§1.4.6 two-layer linear network", "proofs/one_hidden_layer_proof.py", "[I]"
+        ),
         (one_hidden_layer, linear_activation, linear_output, ntk_parameterization),
-        description="independent of the weights")
+        description="independent of the weights",
+    )
 
 
 def fc_hessian() -> Bound:
@@ -95,12 +118,16 @@ def fc_hessian() -> Bound:
     §1.4.4,
     [R] med); the log factor is the :math:`\\sqrt{\\log m}` of :math:`\\|b^{(l)}\\|_\\infty`."""
     return Bound(
-        "liu2020.fc-hessian", r"\sup_{w\in B(w_0,R)}\|H_f(w)\|_2", "<=",
-        C * R ** (3 * L) * sp.sqrt(sp.log(m)) / sp.sqrt(m), (m, L, R, C),
+        "liu2020.fc-hessian",
+        r"\sup_{w\in B(w_0,R)}\|H_f(w)\|_2",
+        "<=",
+        C * R ** (3 * L) * sp.sqrt(sp.log(m)) / sp.sqrt(m),
+        (m, L, R, C),
         Provenance(PAPER, "Theorem 3.2", "proofs/deep_mlp_proof.py", "[R] med"),
         (smooth_activation, linear_output, ntk_parameterization),
         (sp.Gt(m, 1),),
-        description="C collects the constants of Theorem 3.1 ((2,2,1)-norms, ||b||_inf)")
+        description="C collects the constants of Theorem 3.1 ((2,2,1)-norms, ||b||_inf)",
+    )
 
 
 def nonlinear_output() -> Bound:
@@ -109,12 +136,15 @@ def nonlinear_output() -> Bound:
     |\\phi'|\\|H_{\\tilde f}\\|`, with :math:`\\|H_{\\tilde f}\\|\\le c_H/\\sqrt m` (notes §1.5):
     Theta(1)."""
     return Bound(
-        "liu2020.nonlinear-output", r"\|H_f\|_2", ">=",
-        sp.Abs(phi2) * grad**2 - sp.Abs(phi1) * c_H / sp.sqrt(m), (m, phi1, phi2, grad, c_H),
-        Provenance(PAPER, "§4 non-linear output layer", "proofs/nonlinear_output_proof.py",
-                   "[I]"),
+        "liu2020.nonlinear-output",
+        r"\|H_f\|_2",
+        ">=",
+        sp.Abs(phi2) * grad**2 - sp.Abs(phi1) * c_H / sp.sqrt(m),
+        (m, phi1, phi2, grad, c_H),
+        Provenance(PAPER, "§4 non-linear output layer", "proofs/nonlinear_output_proof.py", "[I]"),
         (nonlinear_smooth_output, smooth_activation),
-        description="phi1 = phi'(f~), phi2 = phi''(f~) != 0, g = ||grad f~||")
+        description="phi1 = phi'(f~), phi2 = phi''(f~) != 0, g = ||grad f~||",
+    )
 
 
 def ball_linearization_gap() -> Bound:
@@ -122,11 +152,19 @@ def ball_linearization_gap() -> Bound:
     R^2/2`
     (notes §1.4.2)."""
     return Bound(
-        "liu2020.ball.linearization-gap", r"\sup_{w\in B(w_0,R)}|f(w)-f_{lin}(w)|", "<=",
-        eps * R**2 / 2, (eps, R),
-        Provenance(PAPER, "§2, Taylor / kernel-change proposition", "proofs/ball_proof.py",
-                   "[R] hi, exact form [I]"),
-        description="epsilon = sup of the Hessian norm on the ball")
+        "liu2020.ball.linearization-gap",
+        r"\sup_{w\in B(w_0,R)}|f(w)-f_{lin}(w)|",
+        "<=",
+        eps * R**2 / 2,
+        (eps, R),
+        Provenance(
+            PAPER,
+            "§2, Taylor / kernel-change proposition",
+            "proofs/ball_proof.py",
+            "[R] hi, exact form [I]",
+        ),
+        description="epsilon = sup of the Hessian norm on the ball",
+    )
 
 
 def ball_kernel_change() -> Bound:
@@ -134,8 +172,13 @@ def ball_kernel_change() -> Bound:
     \\epsilon^2R^2`
     (notes §1.4.2, explicit form [I])."""
     return Bound(
-        "liu2020.ball.kernel-change", r"\sup_{w\in B(w_0,R)}|K_{x,z}(w)-K_{x,z}(w_0)|", "<=",
-        eps * R * (g_x + g_z) + eps**2 * R**2, (eps, R, g_x, g_z),
-        Provenance(PAPER, "§2, kernel-change proposition", "proofs/ball_proof.py",
-                   "[R] hi, exact form [I]"),
-        description="g_x, g_z = gradient norms at w0")
+        "liu2020.ball.kernel-change",
+        r"\sup_{w\in B(w_0,R)}|K_{x,z}(w)-K_{x,z}(w_0)|",
+        "<=",
+        eps * R * (g_x + g_z) + eps**2 * R**2,
+        (eps, R, g_x, g_z),
+        Provenance(
+            PAPER, "§2, kernel-change proposition", "proofs/ball_proof.py", "[R] hi, exact form [I]"
+        ),
+        description="g_x, g_z = gradient norms at w0",
+    )

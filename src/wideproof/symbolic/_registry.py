@@ -29,14 +29,29 @@ __all__ = ["all_bounds", "get_bound"]
 def all_bounds() -> tuple[Bound, ...]:
     """All bounds, grouped by paper."""
     return (
-        one_hidden_layer_block_norm(), one_hidden_layer_at_init(), two_layer_linear(),
-        fc_hessian(), nonlinear_output(), ball_linearization_gap(), ball_kernel_change(),
-        assembly_hessian("ntk"), assembly_hessian("mean-field"),
-        assembly_relative_nonlinearity("ntk"), assembly_relative_nonlinearity("mean-field"),
-        dag_hessian(), bottleneck_within(), bottleneck_cross(),
-        rsc_hessian(), rsc_alpha(), rsc_ntk_link(),
-        plstar_gradient(), plstar_rate(), plstar_radius(),
-        eta_crit("half_sum"), eta_crit("mean"), eta_max(),
+        one_hidden_layer_block_norm(),
+        one_hidden_layer_at_init(),
+        two_layer_linear(),
+        fc_hessian(),
+        nonlinear_output(),
+        ball_linearization_gap(),
+        ball_kernel_change(),
+        assembly_hessian("ntk"),
+        assembly_hessian("mean-field"),
+        assembly_relative_nonlinearity("ntk"),
+        assembly_relative_nonlinearity("mean-field"),
+        dag_hessian(),
+        bottleneck_within(),
+        bottleneck_cross(),
+        rsc_hessian(),
+        rsc_alpha(),
+        rsc_ntk_link(),
+        plstar_gradient(),
+        plstar_rate(),
+        plstar_radius(),
+        eta_crit("half_sum"),
+        eta_crit("mean"),
+        eta_max(),
     )
 
 

@@ -14,8 +14,23 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["KNOBS", "SYMBOLS", "B", "L", "R", "beta", "d", "eta", "k", "lam", "m", "n", "sigma0",
-           "symbol", "xnorm"]
+__all__ = [
+    "KNOBS",
+    "SYMBOLS",
+    "B",
+    "L",
+    "R",
+    "beta",
+    "d",
+    "eta",
+    "k",
+    "lam",
+    "m",
+    "n",
+    "sigma0",
+    "symbol",
+    "xnorm",
+]
 
 m = sp.Symbol("m", positive=True, integer=True)
 L = sp.Symbol("L", positive=True, integer=True)
@@ -30,9 +45,7 @@ eta = sp.Symbol("eta", positive=True)
 lam = sp.Symbol("lam", positive=True)
 xnorm = sp.Symbol("xnorm", positive=True)
 
-SYMBOLS: dict[str, Any] = {
-    s.name: s for s in (m, L, B, k, d, n, R, sigma0, beta, eta, lam, xnorm)
-}
+SYMBOLS: dict[str, Any] = {s.name: s for s in (m, L, B, k, d, n, R, sigma0, beta, eta, lam, xnorm)}
 """Every declared symbol by name."""
 
 KNOBS: dict[str, str] = {"width": "m", "depth": "L", "in_degree": "k", "n_samples": "n"}

@@ -155,8 +155,14 @@ def translate(e: Any, ctx: Translation) -> Any:
     """Translate a sympy relational or expression within ``ctx``."""
     if isinstance(e, sp.Rel):
         lhs, rhs = ctx.expr(e.lhs), ctx.expr(e.rhs)
-        ops = {"<=": lambda a, b: a <= b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b,
-               ">": lambda a, b: a > b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+        ops = {
+            "<=": lambda a, b: a <= b,
+            "<": lambda a, b: a < b,
+            ">=": lambda a, b: a >= b,
+            ">": lambda a, b: a > b,
+            "==": lambda a, b: a == b,
+            "!=": lambda a, b: a != b,
+        }
         return ops[e.rel_op](lhs, rhs)
     if e is sp.true:
         return z3.BoolVal(True)

@@ -24,12 +24,18 @@ def dag_hessian() -> Bound:
     """:math:`\\|H_f\\| = O((\\log k + R)^{L^2}/\\sqrt k)` on :math:`B(w_0, R)`, with k the minimum
     in-degree (the DAG network's width) and L the depth (notes §4.4, [R] lo-med)."""
     return Bound(
-        "zhu2022.dag-hessian", r"\sup_{w\in B(w_0,R)}\|H_f(w)\|_2", "<=",
-        C * (sp.log(k) + R) ** (L**2) / sp.sqrt(k), (k, L, R, C),
-        Provenance(DAG, "main theorem (Hessian of DAG networks)", "proofs/dag_proof.py",
-                   "[R] lo-med"),
-        (smooth_activation, linear_output), (sp.Gt(k, 1),),
-        description="the width of a DAG network is its minimum in-degree k")
+        "zhu2022.dag-hessian",
+        r"\sup_{w\in B(w_0,R)}\|H_f(w)\|_2",
+        "<=",
+        C * (sp.log(k) + R) ** (L**2) / sp.sqrt(k),
+        (k, L, R, C),
+        Provenance(
+            DAG, "main theorem (Hessian of DAG networks)", "proofs/dag_proof.py", "[R] lo-med"
+        ),
+        (smooth_activation, linear_output),
+        (sp.Gt(k, 1),),
+        description="the width of a DAG network is its minimum in-degree k",
+    )
 
 
 def bottleneck_within() -> Bound:
@@ -37,10 +43,14 @@ def bottleneck_within() -> Bound:
     :math:`\\|\\partial^2f/\\partial W_2\\partial W_1\\|\\asymp\\|x\\|/\\sqrt{md}` (notes §5.3,
     [I])."""
     return Bound(
-        "zhu2022.bottleneck.within-block", r"\|\partial^2 f/\partial W_2\partial W_1\|_2", "~",
-        xnorm / sp.sqrt(m * d), (m, d, xnorm),
-        Provenance(BOTTLENECK, "transition to multilinearity", "proofs/bottleneck_proof.py",
-                   "[I]"), (linear_activation, linear_output))
+        "zhu2022.bottleneck.within-block",
+        r"\|\partial^2 f/\partial W_2\partial W_1\|_2",
+        "~",
+        xnorm / sp.sqrt(m * d),
+        (m, d, xnorm),
+        Provenance(BOTTLENECK, "transition to multilinearity", "proofs/bottleneck_proof.py", "[I]"),
+        (linear_activation, linear_output),
+    )
 
 
 def bottleneck_cross() -> Bound:
@@ -48,10 +58,14 @@ def bottleneck_cross() -> Bound:
     :math:`\\|\\partial^2f/\\partial W_3\\partial W_2\\|\\asymp\\|x\\|/\\sqrt{k_bd}` (notes §5.3,
     [I])."""
     return Bound(
-        "zhu2022.bottleneck.cross-block", r"\|\partial^2 f/\partial W_3\partial W_2\|_2", "~",
-        xnorm / sp.sqrt(k_b * d), (m, d, k_b, xnorm),
-        Provenance(BOTTLENECK, "transition to multilinearity", "proofs/bottleneck_proof.py",
-                   "[I]"), (linear_activation, linear_output))
+        "zhu2022.bottleneck.cross-block",
+        r"\|\partial^2 f/\partial W_3\partial W_2\|_2",
+        "~",
+        xnorm / sp.sqrt(k_b * d),
+        (m, d, k_b, xnorm),
+        Provenance(BOTTLENECK, "transition to multilinearity", "proofs/bottleneck_proof.py", "[I]"),
+        (linear_activation, linear_output),
+    )
 
 
 def bottleneck_degree(bottlenecks: int, depth: int | None = None) -> int:

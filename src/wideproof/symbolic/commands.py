@@ -137,34 +137,46 @@ def _md_math(latex: str) -> str:
 
 
 def _markdown(rows: list[tuple[Bound, dict[str, Scaling]]]) -> str:
-    lines = ["| bound | statement | hypotheses | exponents | provenance |",
-             "|---|---|---|---|---|"]
+    lines = ["| bound | statement | hypotheses | exponents | provenance |", "|---|---|---|---|---|"]
     for b, ex in rows:
         exps = "; ".join(f"{k}: {s}" for k, s in ex.items()) or "-"
         prov = f"{b.provenance.cite()} {b.provenance.tag}; `{b.provenance.proof}`"
-        lines.append(f"| `{b.name}` | ${_md_math(b.to_latex())}$ | "
-                     f"{_md_escape('; '.join(h.name for h in b.hypotheses)) or '-'} | "
-                     f"{_md_escape(exps)} | {_md_escape(prov)} |")
+        lines.append(
+            f"| `{b.name}` | ${_md_math(b.to_latex())}$ | "
+            f"{_md_escape('; '.join(h.name for h in b.hypotheses)) or '-'} | "
+            f"{_md_escape(exps)} | {_md_escape(prov)} |"
+        )
     return "\n".join(lines)
 
 
 def _latex_text(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"),
-                 ("#", r"\#"), ("^", r"\^{}")):
+    for a, b in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("_", r"\_"),
+        ("#", r"\#"),
+        ("^", r"\^{}"),
+    ):
         text = text.replace(a, b)
     return text
 
 
 def _latex(rows: list[tuple[Bound, dict[str, Scaling]]]) -> str:
-    lines = [r"\begin{tabular}{lllll}", r"\toprule",
-             r"bound & statement & hypotheses & exponents & provenance \\", r"\midrule"]
+    lines = [
+        r"\begin{tabular}{lllll}",
+        r"\toprule",
+        r"bound & statement & hypotheses & exponents & provenance \\",
+        r"\midrule",
+    ]
     for b, ex in rows:
         exps = "; ".join(f"{k}: {s}" for k, s in ex.items()) or "-"
         lines.append(
             f"\\texttt{{{_latex_text(b.name)}}} & ${b.to_latex()}$ & "
             f"{_latex_text('; '.join(h.name for h in b.hypotheses)) or '-'} & "
             f"{_latex_text(exps)} & {_latex_text(b.provenance.cite() + ' ' + b.provenance.tag)}"
-            r" \\")
+            r" \\"
+        )
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines)
 
@@ -172,8 +184,10 @@ def _latex(rows: list[tuple[Bound, dict[str, Scaling]]]) -> str:
 def bounds_command(fmt: str) -> int:
     """Print every bound as a ``latex``, ``markdown`` or ``json`` table; return the exit code."""
     if fmt not in ("latex", "markdown", "json"):
-        print(f"wideproof bounds: error: format={fmt!r} must be latex, markdown or json",
-              file=sys.stderr)
+        print(
+            f"wideproof bounds: error: format={fmt!r} must be latex, markdown or json",
+            file=sys.stderr,
+        )
         return 2
     rows = _rows()
     if fmt == "json":
