@@ -196,3 +196,14 @@ def test_kernel_change_quick_profile(tmp_path) -> None:
             rule=ExponentRule("kernel_change_linear", predicted=0.0, excludes=(-0.5,)),
         )
         assert wrong.verify("quick", store=store).status == "FAILS"
+
+
+@pytest.mark.slow
+def test_hessian_width_smooth_quick_decays_for_every_network() -> None:
+    """Every (activation, depth) decays: no CI of the log-corrected exponent reaches -0.2."""
+    from wideproof.claims.liu2020 import HESSIAN_WIDTH_SMOOTH
+
+    verdict = HESSIAN_WIDTH_SMOOTH.verify("quick")
+    assert verdict.status in ("HOLDS", "INCONCLUSIVE")
+    for part in verdict.evidence["parts"].values():
+        assert part["evidence"]["fit"]["ci_high"] < -0.2
