@@ -6,8 +6,9 @@ come from the code under test -- the phase boundaries eta*lambda0 = 2, 4 and the
 and u_peak bands of the uv model (reference table of catapult notes §1.5, produced by a separate
 numpy implementation, reproduced here with the same numpy draws); the PL* identity
 |grad L|^2 = r^T K r (autograd gradient against a Jacobian-built kernel) and the eigenvalue bound;
-Theorem 6's rate (1 - eta mu)^t; the effect sizes of feasibility/dynamics.md §5-§6 measured with an
-independent implementation.  The negative controls change one premise (a wrong phase boundary, a
+Theorem 6's rate (1 - eta mu)^t; the effect sizes of feasibility/dynamics.md §3, §5-§6 measured with an
+independent implementation; the linearization's closed form
+r_t = V diag((1 - eta c lambda)^t) V^T r_0.  The negative controls change one premise (a wrong phase boundary, a
 learning rate below every batch-critical rate) and must turn the verdict to FAILS.
 """
 
@@ -16,8 +17,18 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import torch
 
 from wideproof.claims import Profile, get
+from wideproof.claims.zhu2022nqm import (
+    _group_eigs,
+    _linearized_losses,
+    _regime_checks,
+    _regime_run,
+    fig3_data,
+)
+from wideproof.families import MLP
+from wideproof.measures import ntk
 from wideproof.sweeps import ResultStore
 
 
@@ -96,3 +107,54 @@ def test_nqm_single_example_quick_holds() -> None:
     parts = verdict.evidence["parts"]
     assert parts["checks"]["status"] == "HOLDS", parts["checks"]["evidence"]["reason"]
     assert verdict.status in ("HOLDS", "INCONCLUSIVE"), verdict.evidence["reason"]
+
+
+@pytest.mark.slow
+def test_nqm_multi_example_quick_holds() -> None:
+    """Fig. 3 setting at m = 500: rank K <= 2, frozen complement, and the four regimes A-D for the
+    NQM (about 20 s: the NQM forward pass is slow)."""
+    verdict = get("zhu2022nqm.multi-example").verify("quick", executor="threads:1")
+    assert verdict.status == "HOLDS", verdict.evidence["reason"]
+    (run,) = verdict.evidence["runs"].values()
+    assert 1.1 <= run["lambda_ratio"] <= 1.3
+
+
+def test_nqm_regime_rule_rejects_the_wrong_regime() -> None:
+    """Negative control on the network (cheap): a run at the regime-B rate passes the B rule and
+    fails the lazy rule A; a run at the regime-A rate fails rule B."""
+    n = 128
+    base = MLP(input_dim=1, width=300, activation="relu").init(0)
+    x, y, _ = fig3_data(0, n, base)
+    lam = _group_eigs(ntk(base, x), x)
+    top = 0 if lam[0] >= lam[1] else 1
+    l1, l2 = lam[top], lam[1 - top]
+    eta_b, eta_a = 0.5 * (n / l1 + n / l2), 0.9 * n / l1
+    run_b = _regime_run(base, x, y, eta_b, 200, top)
+    assert _regime_checks("B", run_b, eta_b, n)
+    assert not _regime_checks("A", run_b, eta_b, n)
+    run_a = _regime_run(base, x, y, eta_a, 200, top)
+    assert not _regime_checks("B", run_a, eta_a, n)
+
+
+def test_linearized_losses_match_the_eigenbasis_solution() -> None:
+    """The function-space recursion for the linearization against the closed form
+    r_t = V diag((1 - eta c lambda)^t) V^T r_0 (an independent eigen-decomposition)."""
+    gen = torch.Generator().manual_seed(3)
+    A = torch.randn(6, 6, generator=gen, dtype=torch.float64)
+    K = A @ A.T
+    r0 = torch.randn(6, generator=gen, dtype=torch.float64)
+    evals, V = torch.linalg.eigh(K)
+    eta = 1.0 / float(evals[-1]) * 6 / 2  # c eta lambda_max = 1 with c = 2/6
+    losses = _linearized_losses(K, r0, eta, 25)
+    for t in (0, 1, 7, 25):
+        rt = V @ ((1 - eta * (2 / 6) * evals) ** t * (V.T @ r0))
+        assert abs(losses[t] - float((rt**2).mean())) <= 1e-12 * max(1.0, losses[0])
+    assert len(_linearized_losses(K, r0, 1.5 * 6 / float(evals[-1]), 1000)) < 1001
+
+
+@pytest.mark.slow
+def test_nqm_network_agreement_quick_holds() -> None:
+    """Network, NQM and linearization agree below eta_crit; above it the linearization diverges
+    while the network and the NQM catapult and converge; above eta_max the NQM diverges."""
+    verdict = get("zhu2022nqm.network-agreement").verify("quick", executor="threads:1")
+    assert verdict.status == "HOLDS", verdict.evidence["reason"]
