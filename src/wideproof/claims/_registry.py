@@ -70,8 +70,10 @@ def _claims() -> dict[str, Claim]:
 def _module_claims(name: str) -> tuple[Claim, ...]:
     try:
         module = importlib.import_module(name)
-    except ImportError as exc:
-        raise ConfigError(f"cannot import claim module {name}: {exc}") from None
+    except Exception as exc:  # a broken module is a configuration error: one line, named
+        raise ConfigError(
+            f"cannot import claim module {name}: {type(exc).__name__}: {exc}"
+        ) from None
     claims = getattr(module, "CLAIMS", ())
     if not isinstance(claims, tuple) or not all(isinstance(c, Claim) for c in claims):
         raise ConfigError(f"claim module {name}: CLAIMS must be a tuple of Claim")
