@@ -70,3 +70,25 @@ def test_plot_errors(tmp_path: Path) -> None:
         plot_verdict(THRESHOLD, tmp_path / "x.png")
     with pytest.raises(ConfigError, match=r"\.png"):
         plot_verdict(EXPONENT, tmp_path / "x.jpg")
+
+
+def test_compound_verdicts_get_a_panel_and_a_row_per_fitted_part(tmp_path: Path) -> None:
+    """An AllOf-style verdict (evidence["parts"]): one table row per part, one panel per fit."""
+    parts = {"first": EXPONENT.to_json(), "second": THRESHOLD.to_json()}
+    compound = Verdict(
+        EXPONENT.claim_id, "HOLDS", math.nan, math.nan, "both parts", {"parts": parts}
+    )
+    rows = VerdictTable.of([("quick", compound)]).rows
+    assert [r.claim_id for r in rows] == [
+        EXPONENT.claim_id,
+        f"{EXPONENT.claim_id} (first)",
+        f"{EXPONENT.claim_id} (second)",
+    ]
+    assert rows[1].measured == EXPONENT.measured
+    out = plot_verdict(compound, tmp_path / "compound.png")
+    assert out.stat().st_size > 1000
+    with pytest.raises(ConfigError, match="no exponent fit"):
+        plot_verdict(
+            Verdict("a.b", "HOLDS", 0.0, 0.0, "t", {"parts": {"x": THRESHOLD.to_json()}}),
+            tmp_path / "none.png",
+        )

@@ -26,22 +26,57 @@ PLOT_SUFFIXES: tuple[str, ...] = (".png", ".pdf", ".svg")
 
 
 def plot_verdict(verdict: Verdict, out: str | Path) -> Path:
-    """Draw ``verdict`` into ``out`` (``.png``, ``.pdf`` or ``.svg``); return the path."""
+    """Draw ``verdict`` into ``out`` (``.png``, ``.pdf`` or ``.svg``); return the path.
+
+    A compound verdict (``evidence["parts"]``) gets one panel per part that holds a fit.
+    """
     path = Path(out)
     if path.suffix.lower() not in PLOT_SUFFIXES:
         raise ConfigError(f"out={str(out)!r} must end in {', '.join(PLOT_SUFFIXES)}")
     if not path.parent.is_dir():
         raise ConfigError(f"out={str(out)!r}: {path.parent} is not an existing directory")
-    if "fit" not in verdict.evidence:
+    panels = _fitted_panels(verdict)
+    if not panels:
         raise ConfigError(
             f"claim {verdict.claim_id} has no exponent fit to plot (its rule is not a fit)"
         )
-    fit = ExponentFit.from_json(verdict.evidence["fit"])
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    cols = min(3, len(panels))
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.6 * rows), squeeze=False)
+    try:
+        for ax, (title, part) in zip(axes.flat, panels, strict=False):
+            _draw(ax, part, title)
+        for ax in list(axes.flat)[len(panels) :]:
+            ax.set_visible(False)
+        if len(panels) > 1 or "fit" not in verdict.evidence:
+            fig.suptitle(f"{verdict.claim_id}: {verdict.status}", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _fitted_panels(verdict: Verdict) -> list[tuple[str, Verdict]]:
+    """``(title, verdict)`` for the verdict itself or for each of its parts that holds a fit."""
+    if "fit" in verdict.evidence:
+        return [(f"{verdict.claim_id}: {verdict.status}", verdict)]
+    parts = verdict.evidence.get("parts") or {}
+    return [
+        (f"{label}: {part.status}", part)
+        for label, part in ((k, Verdict.from_json(v)) for k, v in parts.items())
+        if "fit" in part.evidence
+    ]
+
+
+def _draw(ax: Any, verdict: Verdict, title: str) -> None:
+    """Points, per-seed spread, the fit with its band, and the prediction (or the rule's band)."""
+    fit = ExponentFit.from_json(verdict.evidence["fit"])
     x, y = (np.array([p[i] for p in fit.points], dtype=float) for i in (0, 1))
     xs = np.unique(x)
     grid = np.geomspace(xs.min(), xs.max(), 100)
@@ -58,35 +93,45 @@ def plot_verdict(verdict: Verdict, out: str | Path) -> Path:
         base = line(fit.exponent)
         return base * (grid / pivot) ** (slope - fit.exponent)
 
-    fig, ax = plt.subplots(figsize=(5.0, 3.6))
-    try:
-        ax.scatter(x, y, s=10, alpha=0.35, color="tab:blue", label=f"{len(fit.seeds)} seeds")
-        med = np.array([np.median(y[x == v]) for v in xs])
-        lo = np.array([y[x == v].min() for v in xs])
-        hi = np.array([y[x == v].max() for v in xs])
-        ax.errorbar(
-            xs,
-            med,
-            yerr=[med - lo, hi - med],
-            fmt="o",
-            color="tab:blue",
-            capsize=3,
-            label="median, seed range",
-        )
-        ax.plot(
-            grid,
-            line(fit.exponent),
-            color="tab:orange",
-            label=f"fit {fit.exponent:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
-        )
-        ax.fill_between(
-            grid,
-            through_pivot(fit.ci_low),
-            through_pivot(fit.ci_high),
-            color="tab:orange",
-            alpha=0.2,
-            label=f"{fit.confidence:.0%} CI",
-        )
+    ax.scatter(x, y, s=10, alpha=0.35, color="tab:blue", label=f"{len(fit.seeds)} seeds")
+    med = np.array([np.median(y[x == v]) for v in xs])
+    lo = np.array([y[x == v].min() for v in xs])
+    hi = np.array([y[x == v].max() for v in xs])
+    ax.errorbar(
+        xs,
+        med,
+        yerr=[med - lo, hi - med],
+        fmt="o",
+        color="tab:blue",
+        capsize=3,
+        label="median, seed range",
+    )
+    ax.plot(
+        grid,
+        line(fit.exponent),
+        color="tab:orange",
+        label=f"fit {fit.exponent:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}]",
+    )
+    ax.fill_between(
+        grid,
+        through_pivot(fit.ci_low),
+        through_pivot(fit.ci_high),
+        color="tab:orange",
+        alpha=0.2,
+        label=f"{fit.confidence:.0%} CI",
+    )
+    band = verdict.evidence.get("band")
+    if band:  # a band rule: draw its two ends
+        for end, style in zip(band, ("--", ":"), strict=True):
+            if math.isfinite(float(end)):
+                ax.plot(
+                    grid,
+                    through_pivot(float(end)),
+                    style,
+                    color="black",
+                    label=f"band end {float(end):g}",
+                )
+    else:
         ax.plot(
             grid,
             through_pivot(verdict.predicted),
@@ -94,20 +139,15 @@ def plot_verdict(verdict: Verdict, out: str | Path) -> Path:
             color="black",
             label=f"predicted {verdict.predicted:g}",
         )
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        knob = str(verdict.evidence.get("knob", "knob"))
-        ax.set_xlabel(knob)
-        ax.set_ylabel(
-            str(verdict.evidence.get("statistic", "value"))
-            .split(" in ")[0]
-            .removeprefix("exponent of ")
-        )
-        note = f" (log {knob})^{fit.log_power:g} factor" if fit.log_power else ""
-        ax.set_title(f"{verdict.claim_id}: {verdict.status}{note}", fontsize=9)
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(path)
-    finally:
-        plt.close(fig)
-    return path
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    knob = str(verdict.evidence.get("knob", "knob"))
+    ax.set_xlabel(knob)
+    ax.set_ylabel(
+        str(verdict.evidence.get("statistic", "value"))
+        .split(" in ")[0]
+        .removeprefix("exponent of ")
+    )
+    note = f" (log {knob})^{fit.log_power:g} factor" if fit.log_power else ""
+    ax.set_title(f"{title}{note}", fontsize=8)
+    ax.legend(fontsize=7)
