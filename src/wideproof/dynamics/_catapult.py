@@ -32,6 +32,7 @@ from typing import Literal
 
 from torch import Tensor
 
+from .._validate import positive_int
 from ..errors import ConfigError
 from ._trajectory import Trajectory
 
@@ -89,8 +90,7 @@ def detect_catapults(
         or not (1.0 < spike_factor < math.inf)
     ):
         raise ConfigError(f"spike_factor={spike_factor!r} must be a finite number > 1")
-    if isinstance(return_window, bool) or not isinstance(return_window, int) or return_window < 1:
-        raise ConfigError(f"return_window={return_window!r} must be a positive int")
+    positive_int("return_window", return_window)
     if (
         isinstance(min_level, bool)
         or not isinstance(min_level, (int, float))

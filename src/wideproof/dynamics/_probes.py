@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 import torch
 from torch import Tensor
 
+from .._validate import positive_int
 from ..errors import ConfigError
 from ..families import Model
 from ..features import matrix_cosine
@@ -84,8 +85,7 @@ class Probes:
             isinstance(self.every, bool) or not isinstance(self.every, int) or self.every < 1
         ):
             raise ConfigError(f"every={self.every!r} must be a positive int or None")
-        if isinstance(self.top_s, bool) or not isinstance(self.top_s, int) or self.top_s < 1:
-            raise ConfigError(f"top_s={self.top_s!r} must be a positive int")
+        positive_int("top_s", self.top_s)
         target = self.agop_target
         if target is not None and (
             not isinstance(target, Tensor)

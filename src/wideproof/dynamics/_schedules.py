@@ -16,11 +16,11 @@ stays below the uv/NQM divergence threshold :math:`\eta_{max} = 2\eta_{crit}`.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from .._validate import positive_float
 from ..errors import ConfigError
 
 __all__ = ["Constant", "Piecewise", "Schedule", "ScheduleContext", "SupercriticalRamp"]
@@ -51,14 +51,6 @@ class Schedule(Protocol):
     def __call__(self, context: ScheduleContext) -> float: ...
 
 
-def _rate(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"{name}={value!r} must be a finite number")
-    if value <= 0:
-        raise ConfigError(f"{name}={value!r} must be positive")
-    return float(value)
-
-
 def _milestones(milestones: tuple[int, ...]) -> tuple[int, ...]:
     out = tuple(milestones)
     for m in out:
@@ -76,7 +68,7 @@ class Constant:
     eta: float
 
     def __post_init__(self) -> None:
-        _rate("eta", self.eta)
+        positive_float("eta", self.eta)
 
     def __call__(self, context: ScheduleContext) -> float:
         return float(self.eta)
@@ -94,7 +86,7 @@ class Piecewise:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "milestones", _milestones(self.milestones))
-        object.__setattr__(self, "etas", tuple(_rate("etas", e) for e in self.etas))
+        object.__setattr__(self, "etas", tuple(positive_float("etas", e) for e in self.etas))
         if len(self.etas) != len(self.milestones) + 1:
             raise ConfigError(
                 f"etas has {len(self.etas)} rates; {len(self.milestones)} milestones need "
@@ -121,9 +113,9 @@ class SupercriticalRamp:
     factor: float = 1.5
 
     def __post_init__(self) -> None:
-        _rate("eta0", self.eta0)
+        positive_float("eta0", self.eta0)
         object.__setattr__(self, "milestones", _milestones(self.milestones))
-        if _rate("factor", self.factor) <= 1.0:
+        if positive_float("factor", self.factor) <= 1.0:
             raise ConfigError(f"factor={self.factor!r} must exceed 1 (a super-critical rate)")
 
     def __call__(self, context: ScheduleContext) -> float:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 
+from .._validate import positive_float, positive_int
 from ..errors import ConfigError
 from ..linalg import LossConvention
 
@@ -40,8 +41,7 @@ def convention_factor(loss: LossConvention, n_samples: int) -> float:
 
     1 for ``"half_sum"``, :math:`2/n` for ``"mean"``.
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-        raise ConfigError(f"n_samples={n_samples!r} must be a positive int")
+    positive_int("n_samples", n_samples)
     if loss == "half_sum":
         return 1.0
     if loss == "mean":
@@ -49,22 +49,14 @@ def convention_factor(loss: LossConvention, n_samples: int) -> float:
     raise ConfigError(f"loss={loss!r} is not one of 'mean', 'half_sum'")
 
 
-def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"{name}={value!r} must be a finite number")
-    if value <= 0:
-        raise ConfigError(f"{name}={value!r} must be positive")
-    return float(value)
-
-
 def eta_crit(lambda_max: float, *, loss: LossConvention, n_samples: int) -> float:
     """:math:`\\eta_{crit} = 2/(c\\lambda_{\\max}(K))`: ``2/λ`` (half_sum) or ``n/λ`` (mean)."""
-    return 2.0 / (convention_factor(loss, n_samples) * _positive("lambda_max", lambda_max))
+    return 2.0 / (convention_factor(loss, n_samples) * positive_float("lambda_max", lambda_max))
 
 
 def eta_max(lambda_max: float, *, loss: LossConvention, n_samples: int) -> float:
     """:math:`\\eta_{max} = 4/(c\\lambda_{\\max}(K))`: ``4/λ`` (half_sum) or ``2n/λ`` (mean)."""
-    return 4.0 / (convention_factor(loss, n_samples) * _positive("lambda_max", lambda_max))
+    return 4.0 / (convention_factor(loss, n_samples) * positive_float("lambda_max", lambda_max))
 
 
 def sharpness_product(
@@ -77,4 +69,4 @@ def sharpness_product(
     lam = float(lambda_max)
     if not math.isfinite(lam) or lam < 0:
         raise ConfigError(f"lambda_max={lambda_max!r} must be finite and non-negative")
-    return convention_factor(loss, n_samples) * _positive("eta", eta) * lam
+    return convention_factor(loss, n_samples) * positive_float("eta", eta) * lam

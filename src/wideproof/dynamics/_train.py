@@ -28,6 +28,7 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from .._validate import nonneg_int, positive_int
 from ..errors import ConfigError, NumericalError
 from ..families import Model
 from ..linalg import LossConvention
@@ -233,10 +234,8 @@ def sgd(
     catapult detector on); ``batch_loss`` holds the sampled batches' losses.  Other arguments as in
     :func:`gd`.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"batch_size={batch_size!r} must be a positive int")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError(f"seed={seed!r} must be a non-negative int")
+    positive_int("batch_size", batch_size)
+    nonneg_int("seed", seed)
     if isinstance(X, Tensor) and X.dim() == 2 and batch_size > X.shape[0]:
         raise ConfigError(f"batch_size={batch_size} exceeds the number of samples {X.shape[0]}")
     return _run(

@@ -22,8 +22,9 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from .._validate import one_of, positive_float, positive_int
 from ..activations import get_activation
-from ._model import FamilySpec, one_of, positive_float, positive_int
+from ._model import FamilySpec
 
 __all__ = ["Assembly"]
 

@@ -23,8 +23,9 @@ from itertools import pairwise
 import torch
 from torch import Tensor
 
+from .._validate import positive_int
 from ..errors import ConfigError
-from ._model import FamilySpec, positive_int
+from ._model import FamilySpec
 
 __all__ = ["LinearBottleneck"]
 

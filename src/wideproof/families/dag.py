@@ -32,9 +32,10 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from .._validate import one_of, positive_int
 from ..activations import get_activation
 from ..errors import ConfigError
-from ._model import FamilySpec, one_of, positive_int
+from ._model import FamilySpec
 
 __all__ = ["DAG", "DAGNet"]
 

@@ -33,9 +33,10 @@ from typing import Literal, NamedTuple
 import torch
 from torch import Tensor
 
+from .._validate import one_of, positive_float, positive_int
 from ..activations import get_activation
 from ..errors import ConfigError
-from ._model import FamilySpec, one_of, positive_float, positive_int
+from ._model import FamilySpec
 
 __all__ = ["MLP", "Tap"]
 

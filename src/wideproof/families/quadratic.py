@@ -25,7 +25,8 @@ import torch
 from torch import Tensor
 
 from .._autodiff import jvp
-from ._model import FamilySpec, Model, flatten, positive_int
+from .._validate import positive_int
+from ._model import FamilySpec, Model, flatten
 
 __all__ = ["QuadraticModel", "UVModel"]
 

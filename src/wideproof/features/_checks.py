@@ -8,6 +8,7 @@ import math
 import torch
 from torch import Tensor
 
+from .._validate import nonneg_int, positive_int
 from ..errors import ConfigError
 
 __all__ = [
@@ -18,20 +19,6 @@ __all__ = [
     "nonneg_int",
     "positive_int",
 ]
-
-
-def positive_int(name: str, value: object) -> int:
-    """``value`` as an ``int >= 1``."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"{name}={value!r} must be a positive int")
-    return value
-
-
-def nonneg_int(name: str, value: object) -> int:
-    """``value`` as an ``int >= 0`` (seeds)."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ConfigError(f"{name}={value!r} must be a non-negative int")
-    return value
 
 
 def finite_float(

@@ -15,6 +15,7 @@ from typing import Literal
 
 from torch import Tensor
 
+from .._validate import positive_int
 from ..errors import ConfigError
 from ..families import Model
 from ..linalg import (
@@ -83,8 +84,7 @@ def hessian_eigs(
     model = checked_model(model)
     if which not in ("both", "largest", "smallest"):
         raise ConfigError(f"which={which!r} is not one of 'both', 'largest', 'smallest'")
-    if not isinstance(k, int) or k < 1:
-        raise ConfigError(f"k={k!r} must be a positive int")
+    positive_int("k", k)
     op = _operator(model, x, of, targets, loss)
     k_top = k if which in ("both", "largest") else 0
     k_bottom = k if which in ("both", "smallest") else 0

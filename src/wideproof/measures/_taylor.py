@@ -21,6 +21,7 @@ import torch
 from torch import Tensor
 
 from .._autodiff import jvp
+from .._validate import positive_float, positive_int
 from ..errors import ConfigError
 from ..families import Model
 from ._checks import checked_model, finite_tensor
@@ -96,10 +97,8 @@ def linearization_gap(
     on :math:`|f - f_{lin}|` from the best of them (the step halves whenever it does not improve).
     """
     model = checked_model(model)
-    if not isinstance(radius, (int, float)) or not radius > 0:
-        raise ConfigError(f"radius={radius!r} must be positive")
-    if not isinstance(n_directions, int) or n_directions < 1:
-        raise ConfigError(f"n_directions={n_directions!r} must be a positive int")
+    positive_float("radius", radius)
+    positive_int("n_directions", n_directions)
     x = finite_tensor("x", x, model.dtype).to(model.device)
     if x.dim() != 1:
         raise ConfigError(f"x must be one input of shape (d,); got {tuple(x.shape)}")
