@@ -17,25 +17,12 @@ import numpy as np
 import pytest
 import torch
 
+from wideproof.claims.lewkowycz2020 import uv_model
 from wideproof.dynamics import Probes, classify_phase, detect_catapults, gd, sharpness_product
 from wideproof.errors import NumericalError
-from wideproof.families import Model, UVModel
 
 WIDTH = 1000
 X1 = torch.ones(1, 1, dtype=torch.float64)
-
-
-def uv_model(seed: int, width: int = WIDTH) -> tuple[Model, float]:
-    """The reference draw: numpy ``default_rng(seed)``, u then v, N(0, 1); and lambda_0."""
-    rng = np.random.default_rng(seed)
-    u = rng.standard_normal(width)
-    v = rng.standard_normal(width)
-    model = (
-        UVModel(width)
-        .init(0)
-        .with_params({"u": torch.from_numpy(u).reshape(width, 1), "v": torch.from_numpy(v)})
-    )
-    return model, float((u @ u + v @ v) / width)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +37,7 @@ def test_uv_exact_update_equations(target: float, loss: str, eta_lambda0: float)
     convergence, feasibility/dynamics.md §2; the last term is the size of the terms of
     f = v^T u / sqrt(n), since sum |u_i v_i| / sqrt(n) <= (|u|² + |v|²) / (2 sqrt(n)) = λ sqrt(n)/2,
     so it bounds the rounding error of f / eps when y = 0 and f -> 0)."""
-    model, lam0 = uv_model(0)
+    model, lam0 = uv_model(0, WIDTH)
     c = 1.0 if loss == "half_sum" else 2.0
     eta = eta_lambda0 / (c * lam0)
     y = torch.full((1,), target, dtype=torch.float64)
@@ -119,7 +106,7 @@ def test_uv_phase_table() -> None:
     probes = Probes(every=None, gradient=False, kernel=True)
     drift_checks = {1.0: 0, 1.9: 0}
     for seed in range(5):
-        model, lam0 = uv_model(seed)
+        model, lam0 = uv_model(seed, WIDTH)
         f0 = float(model(X1)[0])
         for eta_lambda0, expected in PHASE_ROWS:
             eta = eta_lambda0 / lam0
@@ -171,7 +158,7 @@ def test_uv_phase_table() -> None:
 def test_uv_divergence_raises_or_stops() -> None:
     """Above eta*lambda0 = 4 the loss runs away: by default a NumericalError names the step; with
     ``on_divergence="stop"`` the run ends, marked diverged, with the offending loss last."""
-    model, lam0 = uv_model(1)
+    model, lam0 = uv_model(1, WIDTH)
     y = torch.zeros(1, dtype=torch.float64)
     with pytest.raises(NumericalError, match=r"diverged at step \d+"):
         gd(model, X1, y, eta=5.0 / lam0, steps=3000, loss="half_sum")

@@ -26,6 +26,7 @@ initialization so :math:`\\tilde f(w_0) = 0`); the control tanh at :math:`c = 0`
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import torch
 
@@ -123,15 +124,7 @@ NONLINEAR_OUTPUTS: dict[str, tuple[str, float]] = {
 def antisymmetric_tanh_mlp(width: int) -> MLP:
     """One hidden tanh layer, NTK parameterization, antisymmetric initialization (so the
     pre-output f~(w_0; x) is exactly 0) and a softplus output; the measure swaps the output."""
-    return MLP(
-        input_dim=INPUT_DIM,
-        width=int(width),
-        depth=DEPTH,
-        activation="tanh",
-        parameterization="ntk",
-        output="softplus",
-        initialization="antisymmetric",
-    )
+    return replace(ntk_tanh_mlp(width), output="softplus", initialization="antisymmetric")
 
 
 def _second_derivative(name: str, at: float) -> float:
