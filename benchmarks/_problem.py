@@ -20,6 +20,8 @@ import itertools
 import torch
 from torch import Tensor, nn
 
+from wideproof.families import MLP, Model
+
 SIZES = (32, 256, 256, 10)
 N_SAMPLES = 512
 SEED = 0
@@ -47,9 +49,8 @@ def torch_loss(net: nn.Module, X: Tensor, Y: Tensor) -> Tensor:
     return nn.functional.mse_loss(net(X), Y)
 
 
-def wideproof_model(net: nn.Sequential):  # type: ignore[no-untyped-def]
+def wideproof_model(net: nn.Sequential) -> Model:
     """The same network as a wideproof ``MLP`` model (weights copied)."""
-    from wideproof.families import MLP, Model
 
     linears = [m for m in net if isinstance(m, nn.Linear)]
     hidden = tuple(m.out_features for m in linears[:-1])

@@ -21,12 +21,17 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch
+
+if TYPE_CHECKING:
+    from wideproof.features import KernelMachine
+
 from _harness import interleaved, machine_info, markdown_table, save, summary, timed, worker_main
 
 N, D, OUTPUTS = 512, 32, 4
@@ -34,7 +39,7 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 THRESHOLD = {"float32": 1e-5, "float64": 1e-12}
 
 
-def _network(dtype: torch.dtype):  # type: ignore[no-untyped-def]
+def _network(dtype: torch.dtype) -> tuple[Callable[[torch.Tensor], torch.Tensor], torch.Tensor]:
     from wideproof.families import MLP
 
     model = MLP(input_dim=D, width=256, depth=2).init(seed=0, dtype=dtype)
@@ -42,7 +47,7 @@ def _network(dtype: torch.dtype):  # type: ignore[no-untyped-def]
     return (lambda x: model(x)), X
 
 
-def _machine(dtype: torch.dtype):  # type: ignore[no-untyped-def]
+def _machine(dtype: torch.dtype) -> tuple[KernelMachine, torch.Tensor]:
     from wideproof.features import fit_kernel_machine, laplace_kernel
 
     gen = torch.Generator().manual_seed(2)

@@ -121,7 +121,7 @@ def _torch_func_solver(
 def solve_wideproof(net: torch.nn.Module, X: torch.Tensor, Y: torch.Tensor) -> dict[str, Any]:
     from wideproof.measures import hessian_eigs
 
-    model = wideproof_model(net)  # type: ignore[arg-type]
+    model = wideproof_model(net)
     k = Y.shape[1]
     spec = hessian_eigs(
         model, X, 1, of="loss", targets=Y, loss="mean", which="largest", method="lanczos", tol=TOL

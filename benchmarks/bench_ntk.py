@@ -79,7 +79,7 @@ def run_reference(args: argparse.Namespace) -> dict[str, Any]:
 def kernel_wideproof(net: torch.nn.Sequential, X: torch.Tensor) -> torch.Tensor:
     from wideproof.measures import ntk
 
-    return ntk(wideproof_model(net), X)  # type: ignore[arg-type]
+    return ntk(wideproof_model(net), X)
 
 
 def kernel_nngeometry(net: torch.nn.Sequential, X: torch.Tensor) -> torch.Tensor:

@@ -19,11 +19,15 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch
+
+if TYPE_CHECKING:
+    from wideproof.families import Model
+
 from _harness import machine_info, markdown_table, run_worker, save, worker_main
 
 INPUT_DIM = 32
@@ -40,7 +44,7 @@ def mlp_params(depth: int, width: int) -> int:
     return INPUT_DIM * width + (depth - 1) * width * width + width
 
 
-def _setup(depth: int, width: int):  # type: ignore[no-untyped-def]
+def _setup(depth: int, width: int) -> tuple[Model, torch.Tensor]:
     from wideproof.families import MLP
 
     model = MLP(input_dim=INPUT_DIM, width=width, depth=depth, activation="tanh").init(seed=0)

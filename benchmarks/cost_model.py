@@ -63,7 +63,7 @@ def main() -> None:
         name = str(dtype)[6:]
         net, X, Y = torch_problem(dtype)
         model = wideproof_model(net)
-        op = loss_hessian(model, X, Y, "mean")  # type: ignore[arg-type]
+        op = loss_hessian(model, X, Y, "mean")
         v = torch.randn(model.num_params, dtype=dtype)
         flops = counted(lambda op=op, v=v: op.matvec(v))
         t = min(_time(lambda op=op, v=v: op.matvec(v)) for _ in range(5))
@@ -71,8 +71,8 @@ def main() -> None:
         rows.append(
             (f"loss HVP 32-256-256-10, n=512, {name}", flops, flops / (n * P), t, rates[name])
         )
-        K_flops = counted(lambda model=model, X=X: ntk(model, X[:64]))  # type: ignore[arg-type]
-        t = min(_time(lambda model=model, X=X: ntk(model, X[:64])) for _ in range(3))  # type: ignore[arg-type]
+        K_flops = counted(lambda model=model, X=X: ntk(model, X[:64]))
+        t = min(_time(lambda model=model, X=X: ntk(model, X[:64])) for _ in range(3))
         rows.append(
             (
                 f"NTK 64x10 outputs (640^2 entries), {name}",

@@ -4,10 +4,10 @@ Nothing here is used by wideproof; each experiment compares the library's curren
 candidate, checks that both give the same numbers, and prints the times (best of ``REPEATS``,
 interleaved so that load from other processes hits both alike).
 
-1. ``hvp``: the Hessian-vector product on the flat vector (library: ``w`` sliced into views, so
-   every product back-propagates through ``SliceBackward``, which zero-fills a length-P buffer per
-   parameter block) against gradients taken with respect to the parameter *dict* (one leaf per
-   block; the products are split with ``torch.split`` views and joined with one ``torch.cat``).
+1. ``hvp``: ``hvp_operator`` on the flat vector (``w`` sliced into views, so every product
+   back-propagates through ``SliceBackward``, which zero-fills a length-P buffer per parameter
+   block) against ``hvp_operator`` on the parameter *dict* (one leaf per block) -- the variant
+   the library adopted for ``model_hessian`` and ``loss_hessian``.
 2. ``batched``: several vectors per pass (``torch.autograd.grad(..., is_grads_batched=True)``),
    cost per vector for a batch of 1, 4, 8.
 3. ``reorth``: the library's Lanczos wall time split into its products and the rest, with the
@@ -32,6 +32,9 @@ import torch
 from _harness import pin_threads
 from _problem import torch_problem, wideproof_model
 
+from wideproof.families import MLP, Model
+from wideproof.linalg import hvp_operator, lanczos
+
 REPEATS = 5
 
 
@@ -47,11 +50,12 @@ def best_of(fns: dict[str, Callable[[], object]], inner: int = 3) -> dict[str, f
     return best
 
 
-def _cases():  # type: ignore[no-untyped-def]
-    """(label, model, scalar function of a params dict) for the loss and output Hessians."""
-    from wideproof.families import MLP
+Case = tuple[str, Model, Callable[[dict[str, torch.Tensor]], torch.Tensor]]
 
-    out = []
+
+def _cases() -> list[Case]:
+    """(label, model, scalar function of a params dict) for the loss and output Hessians."""
+    out: list[Case] = []
     for dtype in (torch.float32, torch.float64):
         net, X, Y = torch_problem(dtype)
         model = wideproof_model(net)
@@ -71,8 +75,10 @@ def _cases():  # type: ignore[no-untyped-def]
     return out
 
 
-def dict_hvp(model, fn):  # type: ignore[no-untyped-def]
-    """The candidate kernel: leaves per parameter block, one graph reused."""
+def batched_hvp(
+    model: Model, fn: Callable[[dict[str, torch.Tensor]], torch.Tensor]
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The candidate that was *not* adopted: several vectors per backward pass."""
     leaves = [v.detach().clone().requires_grad_(True) for v in model.params.values()]
     names = list(model.params)
     with torch.enable_grad():
@@ -80,11 +86,6 @@ def dict_hvp(model, fn):  # type: ignore[no-untyped-def]
             fn(dict(zip(names, leaves, strict=True))), leaves, create_graph=True
         )
     sizes = [t.numel() for t in leaves]
-
-    def matvec(v: torch.Tensor) -> torch.Tensor:
-        parts = [p.view_as(t) for p, t in zip(torch.split(v, sizes, dim=-1), leaves, strict=True)]
-        hv = torch.autograd.grad(grads, leaves, grad_outputs=parts, retain_graph=True)
-        return torch.cat([h.reshape(-1) for h in hv])
 
     def matmat(V: torch.Tensor) -> torch.Tensor:  # V: (b, P)
         parts = [
@@ -96,16 +97,14 @@ def dict_hvp(model, fn):  # type: ignore[no-untyped-def]
         )
         return torch.cat([h.reshape(V.shape[0], -1) for h in hv], dim=1)
 
-    return matvec, matmat
+    return matmat
 
 
 def exp_hvp() -> None:
-    from wideproof.linalg import hvp_operator
-
-    print("## 1. HVP kernel: flat vector (library) vs parameter dict (candidate), ms per product")
+    print("## 1. HVP kernel: flat vector vs parameter dict (both hvp_operator), ms per product")
     for label, model, fn in _cases():
         op = hvp_operator(lambda w, m=model, f=fn: f(m.unflatten(w)), model.flat_params())
-        matvec, _ = dict_hvp(model, fn)
+        matvec = hvp_operator(fn, model.params).matvec
         v = torch.randn(
             model.num_params, dtype=model.dtype, generator=torch.Generator().manual_seed(3)
         )
@@ -121,7 +120,8 @@ def exp_hvp() -> None:
 def exp_batched() -> None:
     print("## 2. several vectors per pass (is_grads_batched), ms per vector")
     for label, model, fn in _cases()[:2]:
-        matvec, matmat = dict_hvp(model, fn)
+        matvec = hvp_operator(fn, model.params).matvec
+        matmat = batched_hvp(model, fn)
         gen = torch.Generator().manual_seed(4)
         row = []
         for b in (1, 4, 8):
@@ -143,7 +143,6 @@ def exp_batched() -> None:
 
 
 def exp_reorth() -> None:
-    from wideproof.linalg import hvp_operator, lanczos
 
     print("## 3. where the Lanczos time goes: products vs one Gram-Schmidt pass against j vectors")
     for (label, model, fn), (tol, k_top, k_bottom) in zip(
@@ -174,7 +173,7 @@ def exp_reorth() -> None:
 EXPERIMENTS = {"hvp": exp_hvp, "batched": exp_batched, "reorth": exp_reorth}
 
 if __name__ == "__main__":
-    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    sys.stdout.reconfigure(line_buffering=True)
     pin_threads()
     for name in sys.argv[1:] or list(EXPERIMENTS):
         EXPERIMENTS[name]()
