@@ -89,14 +89,15 @@ def _by_layers(model: Model, X1: Tensor, X2: Tensor) -> Tensor:
         result = []
         for l, tap in enumerate(taps):
             g = torch.stack([grads[l] for grads in per_output], dim=1)  # (n, k, m_l)
-            h = tap.inputs.detach().repeat_interleave(k, dim=0)  # (n*k, fan_in)
-            result.append((g.reshape(X.shape[0] * k, -1), h, tap.scale, tap.bias))
+            result.append((g.reshape(X.shape[0] * k, -1), tap.inputs.detach(), tap.scale, tap.bias))
         return result
 
     kernel = torch.zeros(X1.shape[0] * k, X2.shape[0] * k, dtype=X1.dtype, device=X1.device)
     for (g1, h1, scale, bias), (g2, h2, _, _) in zip(factors(X1), factors(X2), strict=True):
         gg = g1 @ g2.T
-        kernel += scale**2 * gg * (h1 @ h2.T)
+        # the input Gram is shared by the k outputs: form it once, then spread it over (i, a) rows
+        hh = (h1 @ h2.T).repeat_interleave(k, dim=0).repeat_interleave(k, dim=1)
+        kernel += scale**2 * gg * hh
         if bias:
             kernel += gg
     return kernel
