@@ -61,7 +61,7 @@ class Activation:
     @property
     def is_linear(self) -> bool:
         """True when the second derivative vanishes identically (affine activation)."""
-        return bool(sp.simplify(self.derivative_expr(2)) == 0)
+        return _is_linear(self.name)
 
     @property
     def is_c2(self) -> bool:
@@ -112,6 +112,11 @@ def get_activation(name: str | Activation) -> Activation:
 
 
 _NON_SMOOTH = (sp.Heaviside, sp.DiracDelta, sp.Max, sp.Min, sp.Piecewise, sp.Abs, sp.sign)
+
+
+@functools.cache
+def _is_linear(name: str) -> bool:
+    return bool(sp.simplify(ACTIVATIONS[name].derivative_expr(2)) == 0)
 
 
 @functools.cache

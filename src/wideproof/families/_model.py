@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from ..activations import get_activation
 from ..errors import ConfigError, NumericalError
 
 __all__ = ["FamilySpec", "Model", "check_input"]
@@ -34,6 +35,11 @@ class FamilySpec:
     output_dim: int = 1
     output: str = "linear"
     """The output map: ``"linear"`` unless a family (MLP) says otherwise."""
+
+    @property
+    def has_linear_output(self) -> bool:
+        """The output map is affine (``"linear"`` or an affine activation)."""
+        return self.output == "linear" or get_activation(self.output).is_linear
 
     def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
         raise NotImplementedError

@@ -121,10 +121,6 @@ class MLP(FamilySpec):
         w = self.width
         return w if isinstance(w, tuple) else (w,) * self.depth
 
-    @property
-    def has_linear_output(self) -> bool:
-        return self.output == "linear" or get_activation(self.output).is_linear
-
     def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
         fans = (self.input_dim, *self.widths)
         f64 = torch.float64
