@@ -16,21 +16,32 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from itertools import pairwise
-from typing import Any
-
-import mpmath
-import sympy as sp
-import torch
-from sympy.calculus.util import function_range
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 
-__all__ = ["ACTIVATIONS", "Activation", "SupBound", "get_activation"]
+if TYPE_CHECKING:
+    import sympy as sp
+    import torch
 
-X = sp.Symbol("x", real=True)
-"""The symbol every activation expression is written in."""
+    X: sp.Symbol
+    """The symbol every activation expression is written in."""
+
+__all__ = ["ACTIVATIONS", "Activation", "SupBound", "X", "get_activation"]
+
+# Declaring and validating an activation by name is cheap: torch and sympy are imported on first
+# use of ``torch_fn`` or ``expr``, so that model specs and claims load without either.
+NAMES: tuple[str, ...] = (
+    "identity",
+    "tanh",
+    "sigmoid",
+    "softplus",
+    "gelu",
+    "silu",
+    "quadratic",
+    "relu",
+)
 
 
 @dataclass(frozen=True)
@@ -45,18 +56,28 @@ class SupBound:
 
 @dataclass(frozen=True)
 class Activation:
-    """One activation: torch function plus sympy expression in :data:`X`."""
+    """One activation, by name: its torch function and its sympy expression in :data:`X`."""
 
     name: str
-    torch_fn: Callable[[torch.Tensor], torch.Tensor] = field(repr=False, compare=False)
-    expr: Any = field(repr=False, compare=False)
+
+    @property
+    def torch_fn(self) -> Callable[[torch.Tensor], torch.Tensor]:
+        """The elementwise torch function."""
+        return _torch_fns()[self.name]
+
+    @property
+    def expr(self) -> Any:
+        """The sympy expression :math:`s(x)` in :data:`X`."""
+        return _exprs()[self.name]
 
     def __call__(self, z: torch.Tensor) -> torch.Tensor:
         return self.torch_fn(z)
 
     def derivative_expr(self, order: int) -> Any:
         """The sympy expression of :math:`s^{(order)}(x)`."""
-        return sp.diff(self.expr, X, order)
+        import sympy as sp
+
+        return sp.diff(self.expr, _symbol(), order)
 
     @property
     def is_linear(self) -> bool:
@@ -73,31 +94,7 @@ class Activation:
         return _sup_abs(self.name, order)
 
 
-def _gelu(z: torch.Tensor) -> torch.Tensor:
-    return torch.nn.functional.gelu(z, approximate="none")
-
-
-def _quadratic(z: torch.Tensor) -> torch.Tensor:
-    return z * z
-
-
-def _identity(z: torch.Tensor) -> torch.Tensor:
-    return z
-
-
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in (
-        Activation("identity", _identity, X),
-        Activation("tanh", torch.tanh, sp.tanh(X)),
-        Activation("sigmoid", torch.sigmoid, 1 / (1 + sp.exp(-X))),
-        Activation("softplus", torch.nn.functional.softplus, sp.log(1 + sp.exp(X))),
-        Activation("gelu", _gelu, X * (1 + sp.erf(X / sp.sqrt(2))) / 2),
-        Activation("silu", torch.nn.functional.silu, X / (1 + sp.exp(-X))),
-        Activation("quadratic", _quadratic, X**2),
-        Activation("relu", torch.relu, sp.Max(0, X)),
-    )
-}
+ACTIVATIONS: dict[str, Activation] = {name: Activation(name) for name in NAMES}
 
 
 def get_activation(name: str | Activation) -> Activation:
@@ -106,78 +103,85 @@ def get_activation(name: str | Activation) -> Activation:
         return name
     try:
         return ACTIVATIONS[name]
-    except KeyError:
+    except (KeyError, TypeError):
         known = ", ".join(sorted(ACTIVATIONS))
         raise ConfigError(f"activation={name!r} is unknown; known activations: {known}") from None
 
 
-_NON_SMOOTH = (sp.Heaviside, sp.DiracDelta, sp.Max, sp.Min, sp.Piecewise, sp.Abs, sp.sign)
+def __getattr__(name: str) -> Any:
+    if name == "X":
+        return _symbol()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@functools.cache
+def _symbol() -> Any:
+    import sympy as sp
+
+    return sp.Symbol("x", real=True)
+
+
+@functools.cache
+def _torch_fns() -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+    import torch
+    from torch.nn import functional
+
+    def gelu(z: torch.Tensor) -> torch.Tensor:
+        return functional.gelu(z, approximate="none")
+
+    def quadratic(z: torch.Tensor) -> torch.Tensor:
+        return z * z
+
+    def identity(z: torch.Tensor) -> torch.Tensor:
+        return z
+
+    return {
+        "identity": identity,
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "softplus": functional.softplus,
+        "gelu": gelu,
+        "silu": functional.silu,
+        "quadratic": quadratic,
+        "relu": torch.relu,
+    }
+
+
+@functools.cache
+def _exprs() -> dict[str, Any]:
+    import sympy as sp
+
+    x = _symbol()
+    return {
+        "identity": x,
+        "tanh": sp.tanh(x),
+        "sigmoid": 1 / (1 + sp.exp(-x)),
+        "softplus": sp.log(1 + sp.exp(x)),
+        "gelu": x * (1 + sp.erf(x / sp.sqrt(2))) / 2,
+        "silu": x / (1 + sp.exp(-x)),
+        "quadratic": x**2,
+        "relu": sp.Max(0, x),
+    }
 
 
 @functools.cache
 def _is_linear(name: str) -> bool:
-    return bool(sp.simplify(ACTIVATIONS[name].derivative_expr(2)) == 0)
+    from ._activation_facts import vanishes
+
+    return vanishes(ACTIVATIONS[name].derivative_expr(2))
 
 
 @functools.cache
 def _is_c2(name: str) -> bool:
+    from ._activation_facts import is_smooth
+
     act = ACTIVATIONS[name]
-    for order in (0, 1, 2):
-        rewritten = act.derivative_expr(order).rewrite(sp.Piecewise)
-        if rewritten.has(*_NON_SMOOTH):
-            return False
-    return True
+    return all(is_smooth(act.derivative_expr(order)) for order in (0, 1, 2))
 
 
 @functools.cache
 def _sup_abs(name: str, order: int) -> SupBound:
-    act = ACTIVATIONS[name]
-    dk = act.derivative_expr(order)
-    if dk.has(sp.DiracDelta):
-        return SupBound(order, float("inf"), sp.oo, "unbounded")
-    if dk.has(sp.Heaviside):
-        # A jump: bound each side's smooth branch (Heaviside -> 0 and -> 1) and take the larger.
-        branches = [dk.subs(sp.Heaviside(X), sp.Integer(v)) for v in (0, 1)]
-        parts = [_sup_abs_expr(b, order) for b in branches]
-        return max(parts, key=lambda b: b.value)
-    return _sup_abs_expr(dk, order)
+    from ._activation_facts import sup_abs
 
-
-def _sup_abs_expr(dk: Any, order: int) -> SupBound:
-    try:
-        rng = function_range(dk, X, sp.S.Reals)
-    except (NotImplementedError, ValueError, TypeError):
-        return _sup_abs_critical_points(dk, order)
-    ends = [sp.Abs(v) for v in rng] if rng.is_FiniteSet else [-rng.inf, rng.sup]
-    # Algebraic ends simplify cheaply (sqrt(3)/18); others only get their radicals rationalized.
-    exact = sp.Max(*[sp.simplify(v) if not v.atoms(sp.Function) else sp.radsimp(v) for v in ends])
-    value = float(exact)
-    method = "unbounded" if value == float("inf") else "function_range"
+    exact, value, method = sup_abs(ACTIVATIONS[name].derivative_expr(order), _symbol())
     return SupBound(order, value, exact, method)
-
-
-def _sup_abs_critical_points(dk: Any, order: int) -> SupBound:
-    """Max of |dk| over the real critical points (roots of dk') and the limits at +-oo.
-
-    The roots are found by mpmath ``findroot`` at 50 digits, bracketed by the sign changes of dk'
-    on a grid of step 0.05 over [-20, 20]; outside that interval the limits bound the value for the smooth
-    activations here (their derivatives are monotone in the tails).
-    """
-    deriv = sp.diff(dk, X)
-    f = sp.lambdify(X, dk, modules="mpmath")
-    fp = sp.lambdify(X, deriv, modules="mpmath")
-    candidates: list[Any] = []
-    for sgn in (1, -1):
-        lim = sp.limit(dk, X, sgn * sp.oo)
-        if lim.is_infinite:
-            return SupBound(order, float("inf"), sp.oo, "unbounded")
-        candidates.append(abs(mpmath.mpf(float(lim))))
-    with mpmath.workdps(50):
-        grid = [mpmath.mpf(-20) + mpmath.mpf(40) * i / 800 for i in range(801)]
-        vals = [fp(t) for t in grid]
-        for (a, b), (va, vb) in zip(pairwise(grid), pairwise(vals), strict=True):
-            if va == 0 or va * vb < 0:
-                root = mpmath.findroot(fp, (a, b), solver="anderson")
-                candidates.append(abs(f(root)))
-        best = max(candidates)
-    return SupBound(order, float(best), None, "critical-points")

@@ -12,13 +12,14 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING, Any
 
 from ..activations import get_activation
 from ..errors import ConfigError, NumericalError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 __all__ = ["FamilySpec", "Model", "check_input"]
 
@@ -52,9 +53,13 @@ class FamilySpec:
         return {"all": tuple(params)}
 
     def init(
-        self, seed: int = 0, dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu"
+        self, seed: int = 0, dtype: torch.dtype | None = None, device: str | torch.device = "cpu"
     ) -> Model:
-        """Draw the initial parameters with ``seed`` and return the model."""
+        """Draw the initial parameters with ``seed`` and return the model (``dtype`` float64 by
+        default)."""
+        import torch
+
+        dtype = torch.float64 if dtype is None else dtype
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise ConfigError(f"seed={seed!r} must be a non-negative int")
         gen = torch.Generator(device="cpu").manual_seed(seed)
@@ -86,7 +91,9 @@ def _jsonable(value: Any) -> Any:
 
 def check_input(x: Tensor, input_dim: int) -> tuple[Tensor, bool]:
     """Return ``x`` as a batch ``(n, input_dim)`` and whether it was a single input ``(d,)``."""
-    if not isinstance(x, Tensor):
+    import torch
+
+    if not isinstance(x, torch.Tensor):
         raise ConfigError(f"x must be a torch.Tensor, got {type(x).__name__}")
     if x.dim() == 1:
         if x.shape[0] != input_dim:
@@ -167,7 +174,9 @@ class Model:
 
     def with_params(self, params: Mapping[str, Tensor] | Tensor) -> Model:
         """A model of the same spec at other parameters (a dict or a flat vector)."""
-        if isinstance(params, Tensor):
+        import torch
+
+        if isinstance(params, torch.Tensor):
             params = self.unflatten(params)
         if set(params) != set(self._shapes):
             raise ConfigError(
@@ -191,12 +200,16 @@ class Model:
 
     def check_finite(self) -> None:
         """Raise :class:`NumericalError` naming the first parameter holding NaN or Inf."""
+        import torch
+
         for name, value in self.params.items():
             if not bool(torch.isfinite(value).all()):
                 raise NumericalError(f"parameter {name!r} contains NaN or Inf")
 
     def params_digest(self) -> str:
         """A content hash of the parameter values (for keys of derived models)."""
+        import torch
+
         h = hashlib.sha256()
         for name, value in self.params.items():
             h.update(name.encode())
@@ -206,4 +219,6 @@ class Model:
 
 def flatten(params: Mapping[str, Tensor]) -> Tensor:
     """Concatenate a parameter dict into one flat vector."""
+    import torch
+
     return torch.cat([v.reshape(-1) for v in params.values()])

@@ -17,14 +17,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING, Literal
 
 from .._validate import one_of, positive_float, positive_int
 from ..activations import get_activation
 from ._model import FamilySpec
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 __all__ = ["Assembly"]
 
@@ -66,12 +67,16 @@ class Assembly(FamilySpec):
         return math.sqrt(m) if self.scaling == "ntk" else float(m)
 
     def _v(self, gen: torch.Generator) -> Tensor:
+        import torch
+
         v = torch.randn(self.n_models, generator=gen, dtype=torch.float64)
         if self.dominance > 0:
             v[0] = self.dominance * self.scale
         return v
 
     def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
+        import torch
+
         m, h, d = self.n_models, self.sub_width, self.input_dim
         f64 = torch.float64
         w = torch.randn(m, h, d, generator=gen, dtype=f64)
@@ -79,6 +84,8 @@ class Assembly(FamilySpec):
         return {"w": w, "a": a, "v": self._v(gen)}
 
     def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
+        import torch
+
         act = get_activation(self.activation)
         w, a = params["w"], params["a"]
         v = params["v"]

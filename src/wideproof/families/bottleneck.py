@@ -19,13 +19,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from .._validate import positive_int
 from ..errors import ConfigError
 from ._model import FamilySpec
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 __all__ = ["LinearBottleneck"]
 
@@ -78,6 +80,8 @@ class LinearBottleneck(FamilySpec):
         return sizes
 
     def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
+        import torch
+
         params: dict[str, Tensor] = {}
         l = 0
         for block in self.layer_sizes():

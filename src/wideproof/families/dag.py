@@ -27,15 +27,16 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING, Literal
 
 from .._validate import one_of, positive_int
 from ..activations import get_activation
 from ..errors import ConfigError
 from ._model import FamilySpec
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 __all__ = ["DAG", "DAGNet"]
 
@@ -140,6 +141,8 @@ class DAGNet(FamilySpec):
         return _build_dag(self)
 
     def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
+        import torch
+
         dag = self.dag()
         f64 = torch.float64
         params = {"W1": torch.randn(dag.layer_sizes[0], self.input_dim, generator=gen, dtype=f64)}
@@ -149,6 +152,8 @@ class DAGNet(FamilySpec):
         return params
 
     def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
+        import torch
+
         act = get_activation(self.activation)
         dag = self.dag()
         hidden = act(x @ params["W1"].T / math.sqrt(self.input_dim))
@@ -164,6 +169,8 @@ class DAGNet(FamilySpec):
 
 @functools.lru_cache(maxsize=256)
 def _build_dag(spec: DAGNet) -> DAG:
+    import torch
+
     gen = torch.Generator().manual_seed(spec.graph_seed)
     n, k = spec.size, spec.in_degree
     sizes = (n,) * spec.depth

@@ -28,15 +28,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal, NamedTuple
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .._validate import one_of, positive_float, positive_int
 from ..activations import get_activation
 from ..errors import ConfigError
 from ._model import FamilySpec
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 __all__ = ["MLP", "Tap"]
 
@@ -122,6 +123,8 @@ class MLP(FamilySpec):
         return w if isinstance(w, tuple) else (w,) * self.depth
 
     def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
+        import torch
+
         fans = (self.input_dim, *self.widths)
         f64 = torch.float64
         params: dict[str, Tensor] = {}
@@ -198,6 +201,8 @@ class MLP(FamilySpec):
 
 def _affine(h: Tensor, w: Tensor, b: Tensor | None, scale: float) -> Tensor:
     """:math:`s\\,hW^T + b` as one fused kernel (no multiplication when :math:`s = 1`)."""
+    import torch
+
     if b is not None:
         return torch.addmm(b, h, w.T, alpha=scale)
     z = h @ w.T

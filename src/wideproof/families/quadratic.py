@@ -20,13 +20,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
-
-from .._autodiff import jvp
 from .._validate import positive_int
 from ._model import FamilySpec, Model, flatten
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 __all__ = ["QuadraticModel", "UVModel"]
 
@@ -45,6 +46,8 @@ class UVModel(FamilySpec):
         positive_int("input_dim", self.input_dim)
 
     def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
+        import torch
+
         m, d = self.width, self.input_dim
         return {
             "u": torch.randn(m, d, generator=gen, dtype=torch.float64),
@@ -87,8 +90,11 @@ class QuadraticModel(FamilySpec):
         )
 
     def init(
-        self, seed: int = 0, dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu"
+        self, seed: int = 0, dtype: torch.dtype | None = None, device: str | torch.device = "cpu"
     ) -> Model:
+        import torch
+
+        dtype = torch.float64 if dtype is None else dtype
         params = {
             k: v.detach().to(dtype=dtype, device=device).clone()
             for k, v in self.base.params.items()
@@ -96,6 +102,10 @@ class QuadraticModel(FamilySpec):
         return Model(self, params)
 
     def forward(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
+        import torch
+
+        from .._autodiff import jvp
+
         base = self.base
         w0 = flatten(base.params).to(dtype=x.dtype, device=x.device)
         delta = flatten(params) - w0
