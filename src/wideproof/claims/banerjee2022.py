@@ -24,15 +24,16 @@ tanh, :math:`d = 8`, :math:`x = \\mathbf 1_8` (so :math:`\\|x\\| = \\sqrt d`).  
 from __future__ import annotations
 
 import dataclasses
-
-import torch
+from typing import TYPE_CHECKING
 
 from ..families import MLP
-from ..measures import hessian_norm
 from ..results import Estimate
 from ..sweeps import Task
 from ._claim import BoundLike, Claim, Profile
 from ._extra_rules import AllOf, BoundConstantRule, ExponentBand, GrowthFactorRule
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "BOUND_HOLDS",
@@ -74,6 +75,8 @@ def _rsc_depth_family(depth: int) -> MLP:
 
 
 def _input(task: Task) -> torch.Tensor:
+    import torch
+
     return torch.ones(INPUT_DIM, dtype=task.torch_dtype, device=task.device)
 
 
@@ -86,6 +89,8 @@ def _spec(task: Task) -> MLP:
 def width_hessians(task: Task) -> dict[str, Estimate]:
     """``hessian_depth<L>`` = :math:`\\|\\nabla^2_\\theta f(\\theta_0; x)\\|` for every depth in
     ``task.args["depths"]`` (the spec's depth replaced; width, sigma_1 and seed kept)."""
+    from ..measures import hessian_norm
+
     spec, x = _spec(task), _input(task)
     out = {}
     for depth in task.args["depths"]:
@@ -102,6 +107,10 @@ def depth_hessians(task: Task) -> dict[str, Estimate | float]:
     """For every ``label -> sigma_1`` of ``task.args["sigma1"]``: ``hessian_<label>`` (the
     Hessian norm) and ``grad_norm_<label>`` (:math:`\\|\\nabla_\\theta f\\|`, the one-input
     average gradient of the RSC condition) at the spec's depth and width."""
+    import torch
+
+    from ..measures import hessian_norm
+
     spec, x = _spec(task), _input(task)
     out: dict[str, Estimate | float] = {}
     for label, sigma1 in task.args["sigma1"].items():

@@ -49,19 +49,19 @@ from __future__ import annotations
 
 import math
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import Tensor
-
-from ..dynamics import Probes, Trajectory, convention_factor, gd
 from ..errors import ConfigError
 from ..families import MLP, Model
-from ..measures import ntk
 from ..sweeps import Task
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
 from .liu2020pl import pl_data
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from ..dynamics import Trajectory
 
 __all__ = ["CLAIMS", "RSC", "mean_grad_sq", "realized_curvature", "rsc_run"]
 
@@ -78,6 +78,8 @@ SINGULAR_MARGIN = 1e6  # |grad G_bar|^2 must exceed |lambda_min| / n by this fac
 def mean_grad_sq(model: Model, x: Tensor) -> float:
     """:math:`\\|\\nabla_\\theta\\bar G\\|^2` by one reverse pass through
     :math:`\\bar G = \\frac1n\\sum_i f(\\theta; x_i)` (independent of the kernel)."""
+    import torch
+
     w = model.flat_params().detach().requires_grad_(True)
     with torch.enable_grad():
         (g,) = torch.autograd.grad(model.apply_flat(w, x).mean(), w)
@@ -87,6 +89,8 @@ def mean_grad_sq(model: Model, x: Tensor) -> float:
 def realized_curvature(traj: Trajectory) -> tuple[list[float], list[float]]:
     """The realized curvature :math:`a_t` of every GD step and its Jensen part :math:`j_t` (module
     docstring); needs probes at every step with ``gradient`` and ``outputs`` on."""
+    import torch
+
     probes = traj.probes
     if len(probes) != traj.steps + 1 or any(p.outputs is None for p in probes):
         raise ConfigError("realized_curvature needs gradient and output probes at every step")
@@ -109,6 +113,11 @@ def realized_curvature(traj: Trajectory) -> tuple[list[float], list[float]]:
 def _path(
     width: int, d: int, n: int, seed: int, args: dict[str, Any]
 ) -> tuple[Model, Tensor, Trajectory]:
+    import torch
+
+    from ..dynamics import Probes, convention_factor, gd
+    from ..measures import ntk
+
     x, y = pl_data(d, n, 1000 + seed)
     spec = MLP(
         input_dim=d,

@@ -33,9 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 
-from ..dynamics import Probes, classify_phase, detect_catapults, gd, sharpness_product
 from ..errors import ConfigError
 from ..families import Model, UVModel
 from ..sweeps import Task
@@ -74,6 +72,8 @@ UV_CHECKS = (
 def uv_model(seed: int, width: int) -> tuple[Model, float]:
     """The reference draw (numpy ``default_rng(seed)``, ``u`` then ``v``, :math:`\\mathcal N(0,1)`)
     and :math:`\\lambda_0 = (\\|u\\|^2+\\|v\\|^2)/n`."""
+    import torch
+
     rng = np.random.default_rng(seed)
     u = rng.standard_normal(width)
     v = rng.standard_normal(width)
@@ -101,6 +101,10 @@ def uv_phase_run(task: Task) -> dict[str, float]:
     ``boundaries`` (the predicted phase boundaries, [2, 4]).  Reports the checks of
     :data:`UV_CHECKS` that apply to the row, the phase code (0 lazy, 1 catapult, 2 diverged,
     3 unresolved), ``final_eta_lambda``, ``u_peak``, ``peak_loss``, ``episodes_count``."""
+    import torch
+
+    from ..dynamics import Probes, classify_phase, detect_catapults, gd, sharpness_product
+
     width = int(task.args["width"])
     boundaries = (float(task.args["boundaries"][0]), float(task.args["boundaries"][1]))
     x = float(task.value)

@@ -25,18 +25,19 @@ initialization so :math:`\\tilde f(w_0) = 0`); the control tanh at :math:`c = 0`
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import replace
-
-import torch
+from typing import TYPE_CHECKING
 
 from ..families import MLP
-from ..measures import hessian_norm, linearization_gap, ntk_change
 from ..results import Estimate
 from ..sweeps import Task
 from ._claim import BoundLike, Claim, Profile
 from ._extra_rules import AllOf, ExponentBand
 from ._rules import ExponentRule, ThresholdRule
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "CLAIMS",
@@ -77,6 +78,10 @@ def ntk_tanh_mlp(width: int) -> MLP:
 
 def hessian_norm_at_one_input(task: Task) -> dict[str, Estimate]:
     """:math:`\\|\\nabla^2_w f(w_0; x)\\|_2` at :math:`x = \\mathbf 1_d` (Lanczos, both ends)."""
+    import torch
+
+    from ..measures import hessian_norm
+
     model = task.model()
     x = torch.ones(model.spec.input_dim, dtype=model.dtype, device=model.device)
     return {"hessian_norm": hessian_norm(model, x, tol=float(task.args["tol"]), seed=task.seed)}
@@ -124,10 +129,14 @@ NONLINEAR_OUTPUTS: dict[str, tuple[str, float]] = {
 def antisymmetric_tanh_mlp(width: int) -> MLP:
     """One hidden tanh layer, NTK parameterization, antisymmetric initialization (so the
     pre-output f~(w_0; x) is exactly 0) and a softplus output; the measure swaps the output."""
-    return replace(ntk_tanh_mlp(width), output="softplus", initialization="antisymmetric")
+    return dataclasses.replace(
+        ntk_tanh_mlp(width), output="softplus", initialization="antisymmetric"
+    )
 
 
 def _second_derivative(name: str, at: float) -> float:
+    import torch
+
     from ..activations import get_activation
 
     fn = get_activation(name).torch_fn
@@ -145,7 +154,9 @@ def nonlinear_output_hessians(task: Task) -> dict[str, Estimate | float]:
     :math:`H_f = \\phi'(c) H_{\\tilde f} + \\phi''(c)\\nabla\\tilde f\\nabla\\tilde f^T` that does
     not decay (linearity notes §1.5).  Input :math:`x = \\mathbf 1_d`.
     """
-    import dataclasses
+    import torch
+
+    from ..measures import hessian_norm
 
     spec = task.spec
     if not isinstance(spec, MLP):
@@ -220,6 +231,10 @@ def linearization_gap_in_ball(task: Task) -> dict[str, float]:
     :math:`B(w_0, R)`: ``gap`` (the largest :math:`|f - f_{lin}|` found), ``bound``
     (:math:`\\tfrac12 R^2` times the largest :math:`\\|H_f\\|` measured on the segment to the worst
     point), ``sup_hessian``, and ``gap_over_bound``."""
+    import torch
+
+    from ..measures import linearization_gap
+
     model = task.model()
     x = torch.ones(model.spec.input_dim, dtype=model.dtype, device=model.device)
     res = linearization_gap(
@@ -296,6 +311,8 @@ HESSIAN_BALL = Claim(
 def _training_data(task: Task) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` inputs with :math:`\\|x\\| = \\sqrt d` and targets uniform in [0.5, 1.5] (positive, so
     a softplus output can fit them), from ``task.args["data_seed"]`` (fixed across widths)."""
+    import torch
+
     gen = torch.Generator().manual_seed(int(task.args["data_seed"]))
     n, d = int(task.args["n"]), INPUT_DIM
     X = torch.randn(n, d, generator=gen, dtype=torch.float64)
@@ -310,9 +327,8 @@ def kernel_change_after_gd(task: Task) -> dict[str, float]:
     loss falls to ``stop_ratio`` of its start), then ``kernel_change_<label>`` =
     :func:`wideproof.measures.ntk_change` between the initial and final models on the training
     inputs, and ``loss_ratio_<label>`` = final / initial loss."""
-    import dataclasses
-
     from ..dynamics import gd
+    from ..measures import ntk_change
 
     spec = task.spec
     if not isinstance(spec, MLP):
@@ -393,6 +409,10 @@ SMOOTH_NETWORKS = (
 def hessian_norms_smooth_networks(task: Task) -> dict[str, Estimate]:
     """:math:`\\|H_f(w_0; \\mathbf 1_d)\\|` for every (activation, depth) of ``task.args["networks"]``
     at width ``task.value``, each network drawn with ``task.seed``."""
+    import torch
+
+    from ..measures import hessian_norm
+
     x = torch.ones(INPUT_DIM, dtype=task.torch_dtype, device=task.device)
     out = {}
     for activation, depth in task.args["networks"]:

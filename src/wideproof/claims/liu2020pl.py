@@ -32,20 +32,18 @@ tanh hidden layers, :math:`d = n = 20`, inputs :math:`x\sim\mathcal N(0,I_d)` re
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import Tensor
-
-from ..dynamics import Probes, gd
 from ..errors import ConfigError
 from ..families import MLP, Model
-from ..measures import ntk
 from ..sweeps import Task
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
 from ._extra_rules import AllOf
 from ._rules import ExponentRule
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 __all__ = ["CLAIMS", "CONVERGENCE", "PLSTAR", "WIDTH", "pl_data", "pl_run", "pl_width"]
 
@@ -62,6 +60,8 @@ BOUND_TOL = 1e-12  # relative slack on L_t <= (1 - eta mu)^t L_0 (round-off only
 def pl_data(d: int, n: int, seed: int) -> tuple[Tensor, Tensor]:
     """``n`` inputs :math:`\\mathcal N(0, I_d)` rescaled to norm :math:`\\sqrt d` and labels
     :math:`\\pm0.8` with random signs, from ``torch.Generator().manual_seed(seed)`` (float64)."""
+    import torch
+
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(n, d, generator=gen, dtype=torch.float64)
     x = x / x.norm(dim=1, keepdim=True) * math.sqrt(d)
@@ -83,6 +83,11 @@ def _model(task: Task) -> tuple[Model, Tensor, Tensor]:
 def pl_run(task: Task) -> dict[str, float]:
     """GD at :math:`\\eta` = ``eta_factor`` / :math:`\\lambda_{\\max}(K_0)` (½-sum loss), probes
     every step; the checks of both PL* claims and the numbers behind them."""
+    import torch
+
+    from ..dynamics import Probes, gd
+    from ..measures import ntk
+
     model, x, y = _model(task)
     lam0 = torch.linalg.eigvalsh(ntk(model, x))
     eta = float(task.args["eta_factor"]) / float(lam0[-1])
@@ -135,6 +140,8 @@ def pl_run(task: Task) -> dict[str, float]:
 
 
 def _kernel(model: Model, w: Tensor, x: Tensor) -> Tensor:
+    from ..measures import ntk
+
     return ntk(model.with_params(model.unflatten(w)), x)
 
 
@@ -144,6 +151,8 @@ def pl_width(task: Task) -> dict[str, float]:
     negative gradient direction :math:`g` (by Weyl's inequality :math:`\\lambda_{\\min}(K)` stays
     above half its initial value there), found by doubling then ``bisections`` bisection steps
     (the first crossing on the doubling grid; relative precision :math:`2^{-bisections}`)."""
+    import torch
+
     model, x, y = _model(task)
     w0 = model.flat_params()
     k0 = _kernel(model, w0, x)

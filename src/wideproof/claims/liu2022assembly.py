@@ -31,16 +31,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-
-import torch
-from torch import Tensor
-from torch.func import jacrev, vmap
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ..families import Assembly, Model
 from ..sweeps import Task
 from ._claim import Claim, Profile
 from ._extra_rules import AllOf, ExponentBand
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 __all__ = ["CLAIMS", "WEAK_MODELS", "assembly_hessian_norm", "ntk_assembly", "weak_model_norms"]
 
@@ -59,6 +59,9 @@ def ntk_assembly(n_models: int) -> Assembly:
 
 def assembly_hessian_norm(model: Model, x: Tensor) -> float:
     """Exact :math:`\\|H_f(\\theta; x)\\|_2` of an assembly, block by block (one input ``x``)."""
+    import torch
+    from torch.func import jacrev, vmap
+
     spec = model.spec
     if not isinstance(spec, Assembly):
         raise ConfigError(f"model must be an Assembly; got {type(spec).__name__}")
@@ -98,6 +101,8 @@ def _size(i: int, h: int, d: int) -> int:
 
 
 def _gradient_norm_sq(model: Model, x: Tensor) -> float:
+    import torch
+
     w = model.flat_params().detach().requires_grad_(True)
     (g,) = torch.autograd.grad(model.apply_flat(w, x), w)
     return float(g @ g)
@@ -107,6 +112,8 @@ def weak_model_norms(task: Task) -> dict[str, float]:
     """At ``m = task.value`` sub-models: the NTK assembly's :math:`\\|H\\|` and
     :math:`\\|H\\|/\\|\\nabla f\\|^2`, the mean-field ratio, and the dominated
     assembly's :math:`\\|H\\|`."""
+    import torch
+
     base = task.spec
     if not isinstance(base, Assembly):
         raise ConfigError("weak_model_norms needs an Assembly family")

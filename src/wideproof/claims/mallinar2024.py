@@ -23,24 +23,17 @@ from __future__ import annotations
 
 import itertools
 import math
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..features import (
-    MahalanobisKernel,
-    RFMResult,
-    circulant_deviation,
-    fit_kernel_machine,
-    gaussian_kernel,
-    modular_arithmetic,
-    quadratic_kernel,
-    rfm,
-)
 from ..sweeps import Task
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
+
+if TYPE_CHECKING:
+    from torch import Tensor
+
+    from ..features import MahalanobisKernel, RFMResult
 
 __all__ = [
     "CLAIMS",
@@ -95,6 +88,8 @@ CHECK_NAMES = frozenset(name for name, _ in GROKKING_CHECKS)
 
 
 def _kernel(name: str, bandwidth: float) -> MahalanobisKernel:
+    from ..features import gaussian_kernel, quadratic_kernel
+
     if name == "gaussian":
         return gaussian_kernel(bandwidth, convention="code")
     if name == "quadratic":
@@ -108,6 +103,8 @@ def grokking_summary(result: RFMResult, p: int) -> dict[str, float]:
     none), ``flat_length`` (leading iterations with accuracy within 0.05 of iteration 0),
     ``best_accuracy``, circulant deviations (``circ_peak``, ``circ_last_flat``, ``circ_at_jump``,
     ``circ_final``, ``hankel_final``) and alignments (``align_start``, ``align_at_jump``)."""
+    from ..features import circulant_deviation
+
     acc = result.test_accuracy()
     hist = result.history
     if len(hist) < FLAT_ITERATIONS:
@@ -152,6 +149,8 @@ def grokking_run(task: Task) -> dict[str, float]:
     """RFM on addition mod ``p = task.value`` with the setting ``task.args["settings"][str(p)]``
     (training fraction, iterations, kernels), split seed ``task.seed``.  Each check is the minimum
     over the kernels; the numbers are reported per kernel (``jump_iteration_gaussian``, ...)."""
+    from ..features import modular_arithmetic, rfm
+
     p = int(task.value)
     settings = task.args["settings"]
     if str(p) not in settings:
@@ -219,10 +218,14 @@ BILINEAR_GAP = 0.1  # off the one-hot domain the bilinear form alone misses by O
 
 def _shift_matrix(p: int) -> Tensor:
     """:math:`C` with :math:`C_{i,(i+1)\\bmod p} = 1` (int64)."""
+    import torch
+
     return torch.roll(torch.eye(p, dtype=torch.int64), 1, dims=1)
 
 
 def _metric(c_l: Tensor) -> Tensor:
+    import torch
+
     p = c_l.shape[0]
     zero = torch.zeros(p, p, dtype=c_l.dtype)
     return torch.cat([torch.cat([zero, c_l], 1), torch.cat([c_l.T, zero], 1)], 0)
@@ -231,6 +234,8 @@ def _metric(c_l: Tensor) -> Tensor:
 def _fma_sub(x1: Tensor, x2: Tensor, index: int) -> Tensor:
     r""":math:`\sqrt p\langle Fx_{[1]}\odot Fe_{index}, Fx_{[2]}\rangle_{\mathbb C}` for the rows of
     ``x1``, ``x2`` (unitary DFT, :math:`\langle u,v\rangle = u^\top\bar v`)."""
+    import torch
+
     p = x1.shape[1]
     fe = torch.fft.fft(torch.eye(p, dtype=torch.complex128)[index], norm="ortho")
     f1 = torch.fft.fft(x1.to(torch.complex128), norm="ortho", dim=1)
@@ -259,6 +264,7 @@ def _exact_identity(p: int, c: Tensor, inputs: Tensor, labels: Tensor) -> bool:
     :math:`2p+2`) and :math:`\\det K_\\ell \\neq 0` (python-flint), so the closed form is THE
     ridgeless solution."""
     import flint
+    import torch
 
     x = inputs.to(torch.int64)
     for ell in range(p):
@@ -278,6 +284,10 @@ def fourier_identity(task: Task) -> dict[str, float]:
     task.args["exact_max_p"]``, float64 checks (through :func:`fit_kernel_machine`, LU solve) for
     every ``p``, and ``printed_fma_shift``: the ``k`` with which the FMA as printed
     (:math:`e_{p-\\ell-1}`, 0-based) flags :math:`a - b \\equiv \\ell + k` (NaN if none)."""
+    import torch
+
+    from ..features import fit_kernel_machine, modular_arithmetic, quadratic_kernel
+
     p = int(task.value)
     data = modular_arithmetic(p, "sub", train_fraction=1.0)
     x, labels = data.inputs, data.labels

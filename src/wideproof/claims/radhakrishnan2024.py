@@ -19,16 +19,16 @@ at 0.90-0.93 from epoch 20 on, against 0.42-0.48 for the initial weights.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import torch
-from torch import Tensor
-
-from ..activations import get_activation
 from ..errors import ConfigError
-from ..features import agop_from_jacobians, nfa_correlation
 from ..sweeps import Task
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 __all__ = ["CLAIMS", "NFA", "nfa_run"]
 
@@ -45,6 +45,8 @@ MARGIN_MIN = 0.3  # over the initial-weights baseline (observed 0.38-0.51; tanh:
 def _init(shape: tuple[int, int], scale: float, gen: torch.Generator, dtype: torch.dtype) -> Tensor:
     """PyTorch's default ``nn.Linear`` init, uniform on :math:`\\pm1/\\sqrt{\\text{fan-in}}`,
     times ``scale``."""
+    import torch
+
     bound = scale / math.sqrt(shape[1])
     return ((2 * torch.rand(shape, generator=gen, dtype=dtype) - 1) * bound).requires_grad_()
 
@@ -53,6 +55,11 @@ def nfa_run(task: Task) -> dict[str, float]:
     """Train the network of the module docstring (width ``task.value``; ``task.args``:
     ``n``, ``epochs``, ``lr``, ``batch``, ``init_scale``, ``activation``) with seed ``task.seed``
     and compare :math:`W_1^\\top W_1` with :math:`G^{1/2}` (cosine), before and after training."""
+    import torch
+
+    from ..activations import get_activation
+    from ..features import agop_from_jacobians, nfa_correlation
+
     width = int(task.value)
     args = task.args
     n, epochs, batch = int(args["n"]), int(args["epochs"]), int(args["batch"])

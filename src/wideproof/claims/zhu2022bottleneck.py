@@ -32,16 +32,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..families import LinearBottleneck, Model
 from ..sweeps import Grid, Point, Task
 from ._claim import Claim, Profile
 from ._verdict import Status, Verdict
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 __all__ = [
     "CLAIMS",
@@ -86,6 +86,8 @@ def taylor_coefficients(
     Differentiable
     in ``direction`` (the power method needs :math:`\\nabla_\\Delta c_j`).
     """
+    import torch
+
     _check_model(model)
     if not isinstance(order, int) or isinstance(order, bool) or order < 0:
         raise ConfigError(f"order={order!r} must be a non-negative int")
@@ -110,6 +112,8 @@ def sup_coefficient(
     (the shift
     makes the iteration monotone for homogeneous forms); the best value seen is returned.
     """
+    import torch
+
     _check_model(model)
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise ConfigError(f"order={order!r} must be a positive int")
@@ -186,6 +190,8 @@ def multilinear_degree(
     With several ``seeds`` each :math:`s_j(m)` is the geometric mean over seeds, which averages
     out the random O(1) factors that shift all orders of one draw together (§1.2).
     """
+    import torch
+
     if len(widths) < 2:
         raise ConfigError(f"widths={list(widths)!r} needs at least two widths")
     seed_list = [seeds] if isinstance(seeds, int) else list(seeds)

@@ -27,11 +27,8 @@ from __future__ import annotations
 
 import dataclasses
 
-import torch
-
 from ..errors import ConfigError
 from ..families import DAGNet
-from ..measures import hessian_norm
 from ..results import Estimate
 from ..sweeps import Task
 from ._claim import Claim, Profile
@@ -63,6 +60,10 @@ def random_dag(in_degree: int) -> DAGNet:
 def hessian_norms_base_and_out2(task: Task) -> dict[str, Estimate]:
     """:math:`\\|H_f(w_0; \\mathbf 1)\\|` of the DAG (graph seed = ``task.seed``) and of the same
     layout whose output neuron has in-degree 2 (``hessian_norm_out2``)."""
+    import torch
+
+    from ..measures import hessian_norm
+
     if not isinstance(task.spec, DAGNet):
         raise ConfigError("hessian_norms_base_and_out2 needs a DAGNet family")
     base = dataclasses.replace(task.spec, graph_seed=task.seed)

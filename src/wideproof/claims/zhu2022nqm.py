@@ -59,18 +59,17 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-
-from ..dynamics import Probes, gd
 from ..errors import AssumptionError
 from ..families import MLP, Model, QuadraticModel
-from ..measures import ntk
 from ..sweeps import Task
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
 from ._extra_rules import AllOf, ExponentBand
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "CLAIMS",
@@ -104,6 +103,10 @@ def single_example_run(task: Task) -> dict[str, float]:
     """The NQM and the network at width ``task.value`` for each :math:`\\eta\\lambda_0` in
     ``task.args["eta_lambdas"]``: ``steps`` GD steps for the NQM (probes every step), ``net_steps``
     for the network; the checks (minimum over the rates) and ``peak_<eta lambda0>``."""
+    import torch
+
+    from ..dynamics import Probes, gd
+
     m, d, target = int(task.value), int(task.args["d"]), float(task.args["y"])
     gen = torch.Generator().manual_seed(5000 + task.seed)
     x = torch.randn(1, d, generator=gen, dtype=torch.float64)
@@ -239,6 +242,10 @@ def fig3_data(seed: int, n: int, model: Model) -> tuple[torch.Tensor, torch.Tens
     r"""Fig. 3 data (§2.6) for which ``model``'s kernel eigenvalues satisfy
     :math:`\lambda_1/\lambda_2` in :data:`RATIO_RANGE`: the inputs ``(n, 1)``, the labels and
     the attempt that met it (data seed ``1000 seed + attempt``)."""
+    import torch
+
+    from ..measures import ntk
+
     labels = torch.cat([-torch.ones(n // 2), torch.ones(n - n // 2)]).double()
     for attempt in range(100):
         gen = torch.Generator().manual_seed(1000 * seed + attempt)
@@ -252,6 +259,8 @@ def fig3_data(seed: int, n: int, model: Model) -> tuple[torch.Tensor, torch.Tens
 
 def _directions(x: torch.Tensor) -> torch.Tensor:
     r"""The unit vectors :math:`p_\pm` (Prop. 7), as rows ``(+, -)``."""
+    import torch
+
     col = x.reshape(-1)
     p = torch.stack([col * (col >= 0), col * (col < 0)])
     unit: torch.Tensor = p / p.norm(dim=1, keepdim=True)
@@ -268,6 +277,11 @@ def _regime_run(
 ) -> dict[str, Any]:
     """One GD run on the mean loss; projected losses on :math:`p_1` (group ``top``) and
     :math:`p_2`, the complement, and the group eigenvalues at the start and the end."""
+    import torch
+
+    from ..dynamics import Probes, gd
+    from ..measures import ntk
+
     n = x.shape[0]
     L0 = float(((model(x) - y) ** 2).mean())
     traj = gd(
@@ -330,6 +344,8 @@ def _regime_checks(regime: str, run: dict[str, Any], eta: float, n: int) -> bool
 def multi_example_run(task: Task) -> dict[str, float]:
     """The NQM and the network at width ``task.value`` on Fig. 3 data (:func:`fig3_data`), GD on
     the mean loss in regimes A-D (``steps`` each); the checks and the rates in mean-loss units."""
+    from ..measures import ntk
+
     m, n, steps = int(task.value), int(task.args["n"]), int(task.args["steps"])
     base = MLP(input_dim=1, width=m, activation="relu").init(task.seed)
     x, y, attempt = fig3_data(task.seed, n, base)
@@ -425,6 +441,11 @@ def _linearized_losses(K0: torch.Tensor, r0: torch.Tensor, eta: float, steps: in
 def agreement_run(task: Task) -> dict[str, float]:
     """The network, its NQM and its linearization at width ``task.value`` on ``n`` random points
     in dimension ``d`` at the sharpness products :data:`AGREE_RATES`, ``steps`` GD steps each."""
+    import torch
+
+    from ..dynamics import Probes, gd
+    from ..measures import ntk
+
     m, n, d, steps = (
         int(task.value),
         int(task.args["n"]),

@@ -36,19 +36,18 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import Tensor
-
-from ..dynamics import Probes, detect_catapults, gd, sgd
 from ..families import MLP, Model
-from ..measures import ntk
 from ..sweeps import Point, Task
 from ..sweeps._json import float_to_json
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
 from ._verdict import Status, Verdict
+
+if TYPE_CHECKING:
+    import torch
+    from torch import Tensor
 
 __all__ = [
     "BATCH_SIZE",
@@ -68,6 +67,8 @@ PAPER = (
 
 def product_task(n: int, d: int, seed: int, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
     """``n`` inputs :math:`\\mathcal N(0, I_d)` and the targets :math:`x_1x_2`."""
+    import torch
+
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(n, d, generator=gen, dtype=torch.float64)
     return x.to(dtype), (x[:, 0] * x[:, 1]).to(dtype)
@@ -76,6 +77,8 @@ def product_task(n: int, d: int, seed: int, dtype: torch.dtype) -> tuple[Tensor,
 def product_agop(x: Tensor) -> Tensor:
     """AGOP of :math:`x_1x_2` over the rows of ``x``:
     :math:`\\nabla f^* = (x_2, x_1, 0, \\dots)`."""
+    import torch
+
     grad = torch.zeros_like(x)
     grad[:, 0], grad[:, 1] = x[:, 1], x[:, 0]
     return grad.T @ grad / x.shape[0]
@@ -96,6 +99,11 @@ COMPLEMENT_MAX = 0.05
 def top_eigenspace_run(task: Task) -> dict[str, float]:
     """GD (½-sum loss) at :math:`\\eta = 2r/\\lambda_1(K_0)`, ``r`` = ``task.value``; probes every
     step."""
+    import torch
+
+    from ..dynamics import Probes, gd
+    from ..measures import ntk
+
     d, n, width = int(task.args["d"]), int(task.args["n"]), int(task.args["width"])
     x, y = product_task(n, d, 2000 + task.seed, torch.float64)
     model = _network(width, d, task.seed, torch.float64)
@@ -168,6 +176,10 @@ def batch_size_run(task: Task) -> dict[str, float]:
     ``task.args["batches"]`` (ascending, the last the full set), the same ``steps`` for each, on
     the same data and initialization; per batch size: full-loss catapult count, sharpness ratio
     :math:`\\lambda_{\\max}(K_T)/\\lambda_{\\max}(K_0)`, test-AGOP alignment, test MSE."""
+    import torch
+
+    from ..dynamics import Probes, detect_catapults, sgd
+
     d, n, width = int(task.args["d"]), int(task.args["n"]), int(task.args["width"])
     dtype = getattr(torch, str(task.args["dtype"]))
     x, y = product_task(n, d, 3000 + task.seed, dtype)

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import math
 
-import torch
-
 from ..errors import ConfigError
-from ..features import fit_kernel_machine, irkm, laplace_kernel, sparse_polynomial
 from ..sweeps import Task
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
@@ -47,6 +44,10 @@ def irkm_staircase(task: Task) -> dict[str, float]:
     seed ``task.seed``, and the baseline: plain Laplace KRR (``M = I``, same bandwidth and ridge)
     on ``krr_factor * d`` samples, evaluated on the same 5000 test points (one generator seeded
     by ``task.seed`` draws the test set first, as :func:`~wideproof.features.irkm` does)."""
+    import torch
+
+    from ..features import fit_kernel_machine, irkm, laplace_kernel, sparse_polynomial
+
     d = int(task.value)
     settings = task.args["settings"]
     if str(d) not in settings:

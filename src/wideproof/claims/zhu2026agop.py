@@ -31,24 +31,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..features import (
-    MultiIndexTask,
-    fit_kernel_machine,
-    hermite,
-    laplace_kernel,
-    max_principal_sine,
-    random_orthonormal_rows,
-    subspace_distance,
-    top_eigenspace,
-)
 from ..sweeps import Task
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 __all__ = ["CENTRAL_SUBSPACE", "CLAIMS", "central_subspace", "recover"]
 
@@ -71,11 +62,15 @@ def link_a(z: Tensor) -> Tensor:
 
 def link_b(z: Tensor) -> Tensor:
     r"""B: :math:`z_1 + He_3(z_2)/\sqrt6`."""
+    from ..features import hermite
+
     return z[:, 0] + hermite(3, z[:, 1]) / math.sqrt(6)
 
 
 def link_a2(z: Tensor) -> Tensor:
     r"""A2: :math:`z_1z_2 + (He_3(z_1) + He_3(z_2))/\sqrt6`."""
+    from ..features import hermite
+
     return z[:, 0] * z[:, 1] + (hermite(3, z[:, 0]) + hermite(3, z[:, 1])) / math.sqrt(6)
 
 
@@ -85,6 +80,10 @@ def recover(
     """Fit Laplace KRR on ``n`` Gaussian samples of ``h(Ux)`` (seed ``seed``; the test set is drawn
     first, so targets with the same seed share inputs) and return the top-``r`` eigenvectors
     ``(d, r)`` of its AGOP over the training points and the relative test MSE."""
+    import torch
+
+    from ..features import MultiIndexTask, fit_kernel_machine, laplace_kernel, top_eigenspace
+
     task = MultiIndexTask(projection, link, "gaussian")
     d = task.input_dim
     gen = torch.Generator().manual_seed(seed)
@@ -98,6 +97,8 @@ def recover(
 def central_subspace(task: Task) -> dict[str, float]:
     """The check ``task.args["checks"][str(d)]`` at ``d = task.value`` with seed ``task.seed``
     (:math:`U` from ``random_orthonormal_rows(2, d, seed=task.seed)``)."""
+    from ..features import max_principal_sine, random_orthonormal_rows, subspace_distance
+
     d = int(task.value)
     checks = task.args["checks"]
     if str(d) not in checks:
