@@ -2,8 +2,9 @@
 
 Oracles independent of the code under test: exact power laws (the exponent is known by
 construction), ``numpy.polyfit`` per seed with a tabulated Student-t quantile
-(t_{4, 0.975} = 2.7764451051977987), a brute-force median of pairwise slopes for Theil-Sen, and a
-Monte Carlo coverage count on synthetic data whose true exponent is known.
+(t_{4, 0.975} = 2.7764451051977987), scipy's ``stdtrit`` for the closed-form t quantile, a
+brute-force median of pairwise slopes for Theil-Sen, and a Monte Carlo coverage count on
+synthetic data whose true exponent is known.
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ def test_ols_t_interval_matches_polyfit_and_tabulated_quantile() -> None:
     assert fit.exponent == pytest.approx(np.mean(slopes), abs=1e-12)
     assert fit.ci_low == pytest.approx(np.mean(slopes) - half, abs=1e-12)
     assert fit.ci_high == pytest.approx(np.mean(slopes) + half, abs=1e-12)
+
+
+@pytest.mark.parametrize("dof", [1, 2, 3, 4, 7, 10, 29, 30, 99])
+def test_t_quantile_matches_scipy(dof: int) -> None:
+    """The closed-form Student-t quantile (no scipy import on the verify path) against scipy's."""
+    from scipy.special import stdtrit
+
+    from wideproof.sweeps._fit import _t_quantile
+
+    for p in (0.55, 0.8, 0.9, 0.95, 0.975, 0.995, 0.9995):
+        assert _t_quantile(dof, p) == pytest.approx(float(stdtrit(dof, p)), rel=1e-12)
 
 
 def test_theil_sen_is_the_mean_of_per_seed_median_pairwise_slopes() -> None:

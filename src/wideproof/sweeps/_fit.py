@@ -192,6 +192,38 @@ def _theil_sen(u: np.ndarray[Any, Any], z: np.ndarray[Any, Any]) -> tuple[float,
 
 
 def _t_quantile(dof: int, p: float) -> float:
-    from scipy.special import stdtrit
+    """The ``p``-quantile (``p > 1/2``) of Student's t with ``dof`` (an int) degrees of freedom.
 
-    return float(stdtrit(dof, p))
+    Bisection to double precision on the closed form of :math:`A(t\\mid\\nu) = P(|T|\\le t)`
+    (Abramowitz & Stegun 26.7.3), at :math:`A = 2p - 1`.  Tested against
+    ``scipy.special.stdtrit``; written out because importing scipy.special would be the largest
+    cost of a verify whose points are all in the store.
+    """
+    target = 2.0 * p - 1.0
+    lo, hi = 0.0, 1.0
+    while _t_two_sided(hi, dof) < target:
+        lo, hi = hi, 2.0 * hi
+    while lo < (mid := 0.5 * (lo + hi)) < hi:
+        lo, hi = (mid, hi) if _t_two_sided(mid, dof) < target else (lo, mid)
+    return hi
+
+
+def _t_two_sided(t: float, dof: int) -> float:
+    """:math:`A(t\\mid\\nu)` for integer :math:`\\nu`: with :math:`\\theta = \\arctan(t/\\sqrt\\nu)`,
+    :math:`\\sin\\theta\\sum_{k<\\nu/2} \\tfrac{(2k-1)!!}{(2k)!!}\\cos^{2k}\\theta` for even
+    :math:`\\nu` and :math:`\\tfrac2\\pi\\bigl(\\theta + \\sin\\theta\\cos\\theta\\sum_{k<(\\nu-1)/2}
+    \\tfrac{(2k)!!}{(2k+1)!!}\\cos^{2k}\\theta\\bigr)` for odd :math:`\\nu`."""
+    theta = math.atan(t / math.sqrt(dof))
+    c2 = math.cos(theta) ** 2
+    odd = dof % 2
+    term = total = 1.0
+    for k in range(1, (dof - 1) // 2 if odd else dof // 2):
+        term *= c2 * (2 * k - 1 + odd) / (2 * k + odd)
+        total += term
+    if odd:
+        return (
+            2.0
+            / math.pi
+            * (theta + (math.sin(theta) * math.cos(theta) * total if dof > 1 else 0.0))
+        )
+    return math.sin(theta) * total
