@@ -45,6 +45,19 @@ def test_verify_liu2020_twice_reuses_every_point(tmp_path: Path, capsys) -> None
     assert second["points_computed"] == 0 and second["points_reused"] == 35
     assert second["verdicts"][0]["measured"] == verdict["measured"]
 
+    # what makes the rerun cheap (issue 4: < 1/10 of the first run's wall time): a fully reused
+    # verify, in a fresh interpreter, never imports torch or sympy
+    probe = (
+        "import sys; from wideproof.cli import main; code = main(sys.argv[1:]); "
+        "heavy = [m for m in ('torch', 'sympy') if m in sys.modules]; "
+        "sys.exit(f'imported {heavy}' if heavy else code)"
+    )
+    rerun = subprocess.run(
+        [sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=120
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert json.loads(rerun.stdout)["points_reused"] == 35
+
     # tables from the store render the same numbers in every format
     outputs = {}
     for fmt in ("latex", "markdown", "csv", "json"):
