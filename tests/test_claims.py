@@ -8,11 +8,14 @@ computed here from the weights without autograd; the symbolic bound's own expone
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import subprocess
+import sys
 
 import pytest
 import torch
-from _claims_helpers import EVENTS, TRUE, WRONG, power_law
+from _claims_helpers import EVENTS, TRUE, WIDTHS, WRONG, power_law
 
 import wideproof.claims as claims
 from wideproof.claims import Claim, ExponentRule, Profile, Verdict
@@ -29,6 +32,23 @@ def test_true_claim_holds_and_wrong_prediction_fails() -> None:
     bad = WRONG.verify(executor="threads")
     assert bad.status == "FAILS" and bad.measured == pytest.approx(ok.measured)
     assert "excludes the predicted -1/4" in bad.evidence["reason"]
+
+
+def test_profile_args_override_measure_args_and_enter_the_key() -> None:
+    """A profile's args replace the claim's measure arguments in that profile only; the measured
+    exponent follows them (the synthetic measure's true exponent is ``args["a"]``)."""
+    steeper = dataclasses.replace(
+        TRUE,
+        profiles={**TRUE.profiles, "steep": Profile(WIDTHS, tuple(range(5)), args={"a": -1.0})},
+    )
+    assert steeper.args("quick") == {"a": -0.5} and steeper.args("steep") == {"a": -1.0}
+    quick, steep = steeper.tasks("quick"), steeper.tasks("steep")
+    assert {t.key() for t in quick}.isdisjoint(t.key() for t in steep)
+    assert [t.key() for t in quick] == [t.key() for t in TRUE.tasks("quick")]
+    verdict = steeper.verify("steep", executor="threads")
+    assert verdict.status == "FAILS" and verdict.measured == pytest.approx(-1.0, abs=0.05)
+    with pytest.raises(ConfigError, match="profile='nope'"):
+        steeper.args("nope")
 
 
 def _points(exponent: float, spread: float) -> list[Point]:
@@ -105,6 +125,20 @@ def test_registry_get_all_and_suggestions(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("WIDEPROOF_CLAIMS", "no_such_module_xyz")
     with pytest.raises(ConfigError, match="no_such_module_xyz"):
         claims.all()
+
+
+def test_declaring_every_claim_imports_neither_torch_nor_sympy() -> None:
+    """Every claim's declaration and task keys (what a fully reused verify needs) load in a fresh
+    interpreter without the numeric stack; measures import it when they run."""
+    probe = (
+        "import sys, wideproof.claims as c; "
+        "keys = [t.key() for x in c.all() for p in x.profiles for t in x.tasks(p)]; "
+        "print(len(keys), [m for m in ('torch', 'sympy', 'mpmath') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    count, heavy = out.stdout.split(" ", 1)
+    assert int(count) > 0 and heavy.strip() == "[]"
 
 
 def _closed_form_norm(width: int, seed: int) -> float:

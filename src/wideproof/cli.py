@@ -119,7 +119,7 @@ def _list(args: argparse.Namespace) -> int:
                 "knob": c.knob,
                 "rule": c.rule_text,
                 "profiles": {
-                    name: {"values": list(p.values), "seeds": list(p.seeds)}
+                    name: {"values": list(p.values), "seeds": list(p.seeds), "args": c.args(name)}
                     for name, p in sorted(c.profiles.items())
                 },
             }

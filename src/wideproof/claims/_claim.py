@@ -41,14 +41,20 @@ class BoundLike(Protocol):
 
 @dataclass(frozen=True)
 class Profile:
-    """Knob values and seeds of one profile (``quick``: seconds, for CI; ``full``: a figure)."""
+    """Knob values and seeds of one profile (``quick``: seconds, for CI; ``full``: a figure).
+
+    ``args`` override the claim's ``measure_args`` in this profile (a paper figure may need more
+    training steps than CI can afford); like every measure argument they are part of the key.
+    """
 
     values: tuple[float, ...]
     seeds: tuple[int, ...]
+    args: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", tuple(self.values))
         object.__setattr__(self, "seeds", tuple(self.seeds))
+        object.__setattr__(self, "args", dict(self.args))
 
 
 @dataclass(frozen=True)
@@ -122,8 +128,13 @@ class Claim:
     ) -> list[Task]:
         """The tasks of ``profile``, values outermost."""
         return self.grid(profile, seeds=seeds).tasks(
-            self.measure, self.family, args=self.measure_args, dtype=dtype, device=device
+            self.measure, self.family, args=self.args(profile), dtype=dtype, device=device
         )
+
+    def args(self, profile: str = "quick") -> dict[str, Any]:
+        """The measure arguments of ``profile``: ``measure_args`` updated by the profile's."""
+        self.grid(profile)  # an unknown profile is a ConfigError
+        return {**self.measure_args, **self.profiles[profile].args}
 
     def verify(
         self,
@@ -156,7 +167,7 @@ class Claim:
         if check_grid is not None:
             check_grid(grid)
         tasks = grid.tasks(
-            self.measure, self.family, args=self.measure_args, dtype=dtype, device=device
+            self.measure, self.family, args=self.args(profile), dtype=dtype, device=device
         )
         with _opened(store) as st:
             result = run_sweep(

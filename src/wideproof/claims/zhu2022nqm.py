@@ -210,7 +210,10 @@ SINGLE_EXAMPLE = Claim(
     ),
     profiles={
         "quick": Profile(values=(100, 200, 400), seeds=(0, 1, 2)),
-        "full": Profile(values=(500, 1000, 2000, 4000, 8000), seeds=tuple(range(10))),
+        # dynamics feasibility notes §2 and §6: 300 NQM steps at m = 500-8000
+        "full": Profile(
+            values=(500, 1000, 2000, 4000, 8000), seeds=tuple(range(10)), args={"steps": 300}
+        ),
     },
 )
 
@@ -400,7 +403,8 @@ MULTI_EXAMPLE = Claim(
     rule=ChecklistRule(MULTI_CHECKS),
     profiles={
         "quick": Profile(values=(500,), seeds=(0,)),
-        "full": Profile(values=(500, 1000, 5000), seeds=tuple(range(10))),
+        # dynamics feasibility notes §3: 2000 steps per regime
+        "full": Profile(values=(500, 1000, 5000), seeds=tuple(range(10)), args={"steps": 2000}),
     },
 )
 
