@@ -14,6 +14,7 @@ import pytest
 import torch
 from _families import SMALL_SPECS
 
+from wideproof.errors import ConfigError
 from wideproof.families import MLP, LinearBottleneck
 from wideproof.linalg import lanczos, model_hessian, power_iteration
 from wideproof.measures import directional_derivative, hessian_eigs, hessian_norm, ntk, ntk_change
@@ -185,6 +186,41 @@ def test_loss_hessian_conventions_differ_by_two_over_n() -> None:
         lambda w: ((model.apply_flat(w, X) - y) ** 2).mean(), model.flat_params()
     )
     assert mean == pytest.approx(float(torch.linalg.eigvalsh(dense).abs().max()), rel=1e-9)
+
+
+@pytest.mark.parametrize("of", ["loss", "output"])
+def test_float32_bounds_from_float64_residuals_cover_the_exact_error(of: str) -> None:
+    """A float32 solve at tol 1e-6: with float64 residuals every bound covers the distance to the
+    float64 dense Hessian's eigenvalue and meets the tolerance; the working-precision bound
+    (10 j eps32 max|theta|) does not."""
+    model = MLP(input_dim=6, width=40, depth=2).init(seed=0, dtype=torch.float32)
+    gen = torch.Generator().manual_seed(1)
+    X = torch.randn(30, 6, generator=gen) if of == "loss" else torch.randn(6, generator=gen)
+    y = torch.randn(30, generator=gen) if of == "loss" else None
+    exact = model.with_params({k: v.double() for k, v in model.params.items()})
+    if of == "loss":
+        dense = torch.autograd.functional.hessian(
+            lambda w: ((exact.apply_flat(w, X.double()) - y.double()) ** 2).mean(),
+            exact.flat_params(),
+        )
+    else:
+        dense = _dense_hessian(exact, X.double())
+    true = torch.linalg.eigvalsh(dense)
+    ends = (float(true[0]), float(true[-1]))
+    args = {"of": of, "targets": y, "method": "lanczos", "tol": 1e-6}
+    certified = hessian_eigs(model, X, 1, **args)
+    plain = hessian_eigs(model, X, 1, float64_residual=False, **args)
+    scale = max(abs(e) for e in ends)
+    assert certified.method == "lanczos (float64 residual)" and plain.method == "lanczos"
+    assert certified.matvecs == plain.matvecs + 2
+    for value, bound, truth in zip(
+        certified.eigenvalues, certified.error_bounds, ends, strict=True
+    ):
+        assert abs(value - truth) <= bound <= 1e-6 * scale
+    assert min(plain.error_bounds) > 1e-6 * scale
+    op32 = model_hessian(model, X[0] if of == "loss" else X)
+    with pytest.raises(ConfigError, match="float64 operator"):
+        lanczos(op32, reference=op32)
 
 
 def test_lanczos_restarts_when_the_basis_is_capped() -> None:
