@@ -223,6 +223,33 @@ def test_float32_bounds_from_float64_residuals_cover_the_exact_error(of: str) ->
         lanczos(op32, reference=op32)
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        LinearBottleneck(input_dim=3, width=12, bottlenecks=2, bottleneck_width=2),
+        MLP(input_dim=3, width=10, depth=2, activation="softplus"),
+    ],
+)
+def test_hessian_block_norms_match_dense_blocks(spec) -> None:  # type: ignore[no-untyped-def]
+    """Every within- and cross-block norm against the 2-norm of the slice of the dense Hessian."""
+    from wideproof.measures import hessian_block_norms
+
+    model = spec.init(seed=2)
+    x = _x(spec.input_dim)
+    dense = _dense_hessian(model, x)
+    index = {
+        b: torch.cat([torch.arange(s.start, s.stop) for s in slices])
+        for b, slices in model.block_slices().items()
+    }
+    got = hessian_block_norms(model, x, tol=1e-12)
+    names = list(index)
+    assert set(got) == {(b, c) for i, b in enumerate(names) for c in names[i:]}
+    for (b, c), est in got.items():
+        ref = float(torch.linalg.matrix_norm(dense[index[b]][:, index[c]], ord=2))
+        assert abs(est.value - ref) <= max(est.error_bound, 1e-12), (b, c)
+        assert est.value == pytest.approx(ref, rel=1e-9, abs=1e-13)
+
+
 def test_lanczos_restarts_when_the_basis_is_capped() -> None:
     model = MLP(input_dim=4, width=40, depth=2).init(seed=2)
     x = _x(4)

@@ -3,6 +3,7 @@ a small frozen record, or a tensor."""
 
 from ._agop import agop as agop
 from ._hessian import DENSE_MAX_PARAMS as DENSE_MAX_PARAMS
+from ._hessian import hessian_block_norms as hessian_block_norms
 from ._hessian import hessian_eigs as hessian_eigs
 from ._hessian import hessian_norm as hessian_norm
 from ._kernel import ntk as ntk

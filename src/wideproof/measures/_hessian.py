@@ -4,6 +4,9 @@
   and Thm 3.2 bound its norm by :math:`\\tilde O(1/\\sqrt m)`).
 * ``of="loss"``: :math:`H_{\\mathcal L}(w_0)` of the squared loss on ``(X, targets)`` in the named
   convention (``"mean"`` or ``"half_sum"``, see :mod:`wideproof.linalg`).
+* :func:`hessian_block_norms`: the spectral norms of the blocks :math:`H_{bc}` of the output
+  Hessian between the model's parameter blocks (Zhu, Pandit & Belkin 2022: within a block between
+  bottlenecks :math:`\\|H_{bb}\\| = O(m^{-1/2})`, across blocks :math:`\\Theta(1)`).
 
 The spectral norm is :math:`\\max(|\\lambda_{max}|, |\\lambda_{min}|)`: the model Hessian is
 indefinite, so both ends of the spectrum are computed.
@@ -33,7 +36,7 @@ from ..linalg import (
 from ..results import Estimate
 from ._checks import checked_model, finite_tensor
 
-__all__ = ["DENSE_MAX_PARAMS", "hessian_eigs", "hessian_norm"]
+__all__ = ["DENSE_MAX_PARAMS", "hessian_block_norms", "hessian_eigs", "hessian_norm"]
 
 Of = Literal["output", "loss"]
 Method = Literal["auto", "lanczos", "dense", "power"]
@@ -189,3 +192,57 @@ def hessian_norm(
         dtype=str(model.dtype).removeprefix("torch."),
         device=str(model.device),
     )
+
+
+def hessian_block_norms(
+    model: Model, x: Tensor, *, tol: float = 1e-10, seed: int = 0, max_matvecs: int = 2000
+) -> dict[tuple[str, str], Estimate]:
+    """:math:`\\|H_{bc}\\|_2` of the output Hessian at ``x`` for every pair ``b <= c`` of
+    ``model.param_blocks()``.
+
+    A diagonal block :math:`H_{bb}` is the Hessian restricted to block ``b`` (Lanczos at both ends);
+    an off-diagonal block's norm is its largest singular value, the top eigenvalue of the symmetric
+    dilation :math:`\\begin{pmatrix}0 & H_{bc}\\\\ H_{cb} & 0\\end{pmatrix}`, whose spectrum is
+    :math:`\\pm\\sigma_i(H_{bc})` (two Hessian-vector products per step).
+    """
+    model = checked_model(model)
+    full = _operator(model, x, "output", None, "mean")
+    index = {
+        b: torch.cat([torch.arange(s.start, s.stop) for s in slices]).to(model.device)
+        for b, slices in model.block_slices().items()
+    }
+
+    def product(v: Tensor, cols: Tensor, rows: Tensor) -> Tensor:
+        padded = torch.zeros(full.size, dtype=v.dtype, device=v.device)
+        padded[cols] = v
+        return full.matvec(padded)[rows]
+
+    def block(b: str, c: str) -> LinearOperator:
+        rb, rc = index[b], index[c]
+        if b == c:
+            return LinearOperator(
+                rb.numel(), lambda v: product(v, rb, rb), model.dtype, model.device
+            )
+        nb = rb.numel()
+
+        def dilation(v: Tensor) -> Tensor:
+            return torch.cat([product(v[nb:], rc, rb), product(v[:nb], rb, rc)])
+
+        return LinearOperator(nb + rc.numel(), dilation, model.dtype, model.device)
+
+    names = list(index)
+    out: dict[tuple[str, str], Estimate] = {}
+    for i, b in enumerate(names):
+        for c in names[i:]:
+            op = block(b, c)
+            spec = lanczos(op, tol=tol, seed=seed, max_matvecs=max_matvecs)
+            value, bound = spec.spectral_norm
+            out[(b, c)] = Estimate(
+                value=value,
+                error_bound=bound,
+                matvecs=spec.matvecs * (1 if b == c else 2),
+                method=spec.method,
+                dtype=str(model.dtype).removeprefix("torch."),
+                device=str(model.device),
+            )
+    return out
