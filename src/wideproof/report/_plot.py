@@ -49,8 +49,9 @@ def plot_verdict(verdict: Verdict, out: str | Path) -> Path:
     rows = math.ceil(len(panels) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.6 * rows), squeeze=False)
     try:
+        knob = str(verdict.evidence.get("knob", "knob"))
         for ax, (title, part) in zip(axes.flat, panels, strict=False):
-            _draw(ax, part, title)
+            _draw(ax, part, title, knob)
         for ax in list(axes.flat)[len(panels) :]:
             ax.set_visible(False)
         if len(panels) > 1 or "fit" not in verdict.evidence:
@@ -74,7 +75,7 @@ def _fitted_panels(verdict: Verdict) -> list[tuple[str, Verdict]]:
     ]
 
 
-def _draw(ax: Any, verdict: Verdict, title: str) -> None:
+def _draw(ax: Any, verdict: Verdict, title: str, knob: str) -> None:
     """Points, per-seed spread, the fit with its band, and the prediction (or the rule's band)."""
     fit = ExponentFit.from_json(verdict.evidence["fit"])
     x, y = (np.array([p[i] for p in fit.points], dtype=float) for i in (0, 1))
@@ -139,9 +140,12 @@ def _draw(ax: Any, verdict: Verdict, title: str) -> None:
             color="black",
             label=f"predicted {verdict.predicted:g}",
         )
+    from matplotlib.ticker import NullFormatter
+
     ax.set_xscale("log")
     ax.set_yscale("log")
-    knob = str(verdict.evidence.get("knob", "knob"))
+    ax.xaxis.set_minor_formatter(NullFormatter())  # 2x10^1 3x10^1 ... overlap on short decades
+    ax.set_xticks(xs, [f"{v:g}" for v in xs])
     ax.set_xlabel(knob)
     ax.set_ylabel(
         str(verdict.evidence.get("statistic", "value"))
