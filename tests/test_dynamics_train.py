@@ -210,3 +210,30 @@ def test_bad_arguments_raise_config_errors() -> None:
         Probes(every=0)
     with pytest.raises(ConfigError, match="agop_target"):
         Probes(agop_target=torch.ones(3))
+
+
+def test_kernel_probe_survives_a_residual_in_the_kernels_null_space(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With the residual an eigenvector of K whose eigenvalue rounded to -1e-16, the PSD quadratic
+    forms are clamped at 0 (a NaN cosine, not a math domain error)."""
+    import wideproof.dynamics._probes as probes_module
+
+    model = MLP(input_dim=2, width=8, depth=1).init(seed=0)
+    X = torch.randn(3, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    q, _ = torch.linalg.qr(torch.randn(3, 3, dtype=torch.float64))
+    K = q @ torch.diag(torch.tensor([-1e-16, 1.0, 2.0], dtype=torch.float64)) @ q.T
+    monkeypatch.setattr(probes_module, "ntk", lambda m, inputs: K)
+    y = model(X).detach() - q[:, 0]  # residual = the eigenvector of the "negative" eigenvalue
+    w = model.flat_params()
+    rec = probes_module.take_probes(
+        Probes(gradient=False, kernel=True),
+        model,
+        w,
+        w,
+        X,
+        y,
+        step=0,
+        loss="half_sum",
+        loss_value=0.5,
+        grad=None,
+    )
+    assert rec.kernel_grad_norm_sq == 0.0 and math.isnan(rec.mean_grad_cosine)  # type: ignore[arg-type]

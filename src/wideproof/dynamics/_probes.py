@@ -166,7 +166,8 @@ def take_probes(
         half = 0.5 * factor
         ones = torch.ones_like(r)
         k_ones, k_r = K @ ones, K @ r
-        quad_ones, quad_r = float(ones @ k_ones), float(r @ k_r)
+        # K is PSD: a quadratic form that rounds below 0 (a residual in K's null space) is 0
+        quad_ones, quad_r = max(float(ones @ k_ones), 0.0), max(float(r @ k_r), 0.0)
         denominator = math.sqrt(quad_ones * quad_r)
         record = replace(
             record,
