@@ -184,14 +184,7 @@ def hessian_norm(
             float64_residual=float64_residual,
         )
         value, bound = spec.spectral_norm
-    return Estimate(
-        value=value,
-        error_bound=bound,
-        matvecs=spec.matvecs,
-        method=spec.method,
-        dtype=str(model.dtype).removeprefix("torch."),
-        device=str(model.device),
-    )
+    return _estimate(model, value, bound, spec.matvecs, spec.method)
 
 
 def hessian_block_norms(
@@ -237,12 +230,17 @@ def hessian_block_norms(
             op = block(b, c)
             spec = lanczos(op, tol=tol, seed=seed, max_matvecs=max_matvecs)
             value, bound = spec.spectral_norm
-            out[(b, c)] = Estimate(
-                value=value,
-                error_bound=bound,
-                matvecs=spec.matvecs * (1 if b == c else 2),
-                method=spec.method,
-                dtype=str(model.dtype).removeprefix("torch."),
-                device=str(model.device),
-            )
+            products = spec.matvecs * (1 if b == c else 2)
+            out[(b, c)] = _estimate(model, value, bound, products, spec.method)
     return out
+
+
+def _estimate(model: Model, value: float, bound: float, matvecs: int, method: str) -> Estimate:
+    return Estimate(
+        value=value,
+        error_bound=bound,
+        matvecs=matvecs,
+        method=method,
+        dtype=str(model.dtype).removeprefix("torch."),
+        device=str(model.device),
+    )
