@@ -21,11 +21,11 @@ import torch
 
 from wideproof.claims import Profile, get
 from wideproof.claims.zhu2022nqm import (
-    _group_eigs,
-    _linearized_losses,
     _regime_checks,
-    _regime_run,
     fig3_data,
+    group_eigenvalues,
+    linearized_losses,
+    regime_run,
 )
 from wideproof.families import MLP
 from wideproof.measures import ntk
@@ -125,14 +125,14 @@ def test_nqm_regime_rule_rejects_the_wrong_regime() -> None:
     n = 128
     base = MLP(input_dim=1, width=300, activation="relu").init(0)
     x, y, _ = fig3_data(0, n, base)
-    lam = _group_eigs(ntk(base, x), x)
+    lam = group_eigenvalues(ntk(base, x), x)
     top = 0 if lam[0] >= lam[1] else 1
     l1, l2 = lam[top], lam[1 - top]
     eta_b, eta_a = 0.5 * (n / l1 + n / l2), 0.9 * n / l1
-    run_b = _regime_run(base, x, y, eta_b, 200, top)
+    run_b = regime_run(base, x, y, eta_b, 200, top)
     assert _regime_checks("B", run_b, eta_b, n)
     assert not _regime_checks("A", run_b, eta_b, n)
-    run_a = _regime_run(base, x, y, eta_a, 200, top)
+    run_a = regime_run(base, x, y, eta_a, 200, top)
     assert not _regime_checks("B", run_a, eta_a, n)
 
 
@@ -145,11 +145,11 @@ def test_linearized_losses_match_the_eigenbasis_solution() -> None:
     r0 = torch.randn(6, generator=gen, dtype=torch.float64)
     evals, V = torch.linalg.eigh(K)
     eta = 1.0 / float(evals[-1]) * 6 / 2  # c eta lambda_max = 1 with c = 2/6
-    losses = _linearized_losses(K, r0, eta, 25)
+    losses = linearized_losses(K, r0, eta, 25)
     for t in (0, 1, 7, 25):
         rt = V @ ((1 - eta * (2 / 6) * evals) ** t * (V.T @ r0))
         assert abs(losses[t] - float((rt**2).mean())) <= 1e-12 * max(1.0, losses[0])
-    assert len(_linearized_losses(K, r0, 1.5 * 6 / float(evals[-1]), 1000)) < 1001
+    assert len(linearized_losses(K, r0, 1.5 * 6 / float(evals[-1]), 1000)) < 1001
 
 
 @pytest.mark.slow

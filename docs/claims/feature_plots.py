@@ -2,8 +2,11 @@
 
 Writes PNGs into ``docs/claims/img/``: RFM grokking curves and the learned feature block
 (``mallinar2024.grokking``, quick setting, seed 0), IRKM weights per iteration
-(``zhu2025irkm.sparse``, d = 100, seed 0) and subspace distance versus n
-(``zhu2026agop.central-subspace``, d = 40, seed 0).  About a minute on one core.
+(``zhu2025irkm.sparse``, d = 100, seed 0), subspace distance versus n
+(``zhu2026agop.central-subspace``, d = 40, seed 0), the ridgeless coefficients and predictor of
+Theorem 5.1 next to the Fourier multiplication algorithm (``mallinar2024.fourier``, p = 11,
+class 2) and the trained network's :math:`W_1^\top W_1` next to :math:`G^{1/2}`
+(``radhakrishnan2024.nfa``, quick setting, seed 0).  About a minute on one core.
 """
 
 from __future__ import annotations
@@ -17,13 +20,25 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
 
+from wideproof.claims.mallinar2024 import (
+    FOURIER,
+    fma_term,
+    fourier_identity,
+    fourier_metric,
+    shift_matrix,
+)
+from wideproof.claims.radhakrishnan2024 import NFA, train_nfa_network
 from wideproof.claims.zhu2026agop import link_a, link_a2, link_b, recover
 from wideproof.features import (
     circulant_deviation,
+    fit_kernel_machine,
     gaussian_kernel,
     irkm,
     laplace_kernel,
     modular_arithmetic,
+    nfa_correlation,
+    psd_matrix_power,
+    quadratic_kernel,
     random_orthonormal_rows,
     rfm,
     sparse_polynomial,
@@ -104,9 +119,102 @@ def subspace_vs_n() -> None:
     fig.savefig(OUT / "zhu2026agop.central-subspace.png", dpi=120)
 
 
+def fourier(p: int = 11, ell: int = 2) -> None:
+    r"""Theorem 5.1 for one class: the ridgeless quadratic-kernel coefficients at
+    :math:`M_\ell`, their distance to :math:`\frac12C^{3\ell} - \frac{1}{2p+2}\mathbf 1\mathbf 1^\top`,
+    the predictor on all one-hot inputs, and the FMA with the printed index."""
+    (task,) = (t for t in FOURIER.tasks("quick") if t.value == p)
+    summary = fourier_identity(task)  # the claim's checks over all p classes
+    data = modular_arithmetic(p, "sub", train_fraction=1.0)
+    c = shift_matrix(p)
+    metric = fourier_metric(torch.linalg.matrix_power(c, ell)).to(torch.float64)
+    y = (data.labels == ell).to(torch.float64)
+    machine = fit_kernel_machine(quadratic_kernel(), data.inputs, y, metric, method="lu")
+    alpha = machine.alpha[:, 0].reshape(p, p)  # operands are a-major: alpha[a, b]
+    closed = 0.5 * torch.linalg.matrix_power(c, 3 * ell).to(torch.float64) - 1.0 / (2 * p + 2)
+    pred = machine.predict(data.inputs).reshape(p, p)
+    x1, x2 = data.inputs[:, :p], data.inputs[:, p:]
+    fma = fma_term(x1, x2, (p - ell) % p).reshape(p, p)
+    printed = fma_term(x1, x2, (p - ell - 1) % p).reshape(p, p)
+    panels = (
+        (alpha, r"ridgeless $\alpha^{(\ell)}_{a,b}$ (LU solve)", "RdBu_r"),
+        (
+            (alpha - closed).abs().clamp_min(1e-18).log10(),
+            r"$\log_{10}|\alpha - (\frac{1}{2}C^{3\ell} - \frac{1}{2p+2}\mathbf{1}\mathbf{1}^\top)|$"
+            + f"\nmax {float((alpha - closed).abs().max()):.1e}",
+            "viridis",
+        ),
+        (
+            pred,
+            f"predictor $f_\\ell(e_a\\oplus e_b)$\nmax |f - FMA| = {float((pred - fma).abs().max()):.1e}",
+            "RdBu_r",
+        ),
+        (printed, r"FMA as printed, index $e_{p-\ell-1}$" + "\n(flags a - b = l + 1)", "RdBu_r"),
+    )
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3.4))
+    for ax, (image, title, cmap) in zip(axes, panels, strict=True):
+        bound = float(image.abs().max())
+        limits = {"vmin": -bound, "vmax": bound} if cmap == "RdBu_r" else {}
+        shown = ax.imshow(image.numpy(), cmap=cmap, **limits)
+        fig.colorbar(shown, ax=ax, fraction=0.046)
+        ax.set_title(title, fontsize=8)
+        ax.set_xlabel("b")
+        ax.set_ylabel("a")
+    fig.suptitle(
+        f"mallinar2024.fourier: x - y mod {p}, all p^2 pairs, quadratic kernel at M_l, class l = {ell}; "
+        f"all {p} classes: max |alpha - closed form| = {summary['alpha_max_error']:.1e}, "
+        f"printed FMA shift = {summary['printed_fma_shift']:g}",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(OUT / "mallinar2024.fourier.png", dpi=110)
+    plt.close(fig)
+
+
+def nfa() -> None:
+    """The claim's own training run (``train_nfa_network``, quick setting, seed 0) and the
+    correlations its measure computes from it."""
+    (task,) = NFA.tasks("quick")
+    run = train_nfa_network(task)
+    w1, w1_init, agop = run.w1, run.w1_init, run.agop
+    result = {
+        "nfa_cosine": nfa_correlation(w1, agop),
+        "init_cosine": nfa_correlation(w1_init, agop),
+        "nfa_pearson": nfa_correlation(w1, agop, kind="pearson"),
+    }
+    panels = (
+        (w1.T @ w1, rf"trained $W_1^\top W_1$: cosine {result['nfa_cosine']:.3f}"),
+        (psd_matrix_power(agop, 0.5), r"$G^{1/2}$, AGOP of the trained net (train inputs)"),
+        (
+            w1_init.T @ w1_init,
+            rf"initial $W_1^{{(0)\top}} W_1^{{(0)}}$: cosine {result['init_cosine']:.3f}",
+        ),
+    )
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4.0))
+    for ax, (image, title) in zip(axes, panels, strict=True):
+        shown = ax.imshow(image.numpy(), cmap="viridis")
+        fig.colorbar(shown, ax=ax, fraction=0.046)
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks(range(0, image.shape[1], 5))
+        ax.set_yticks(range(0, image.shape[0], 5))
+        ax.set_xlabel("input coordinate j")
+        ax.set_ylabel("input coordinate i")
+    fig.suptitle(
+        f"radhakrishnan2024.nfa: ReLU net 20-{int(task.value)}-{int(task.value)}-1, target x0 x1, "
+        f"n = {task.args['n']}, Adam {task.args['epochs']} epochs, seed {task.seed}; "
+        f"cosine with $G^{{1/2}}$ (Pearson {result['nfa_pearson']:.3f})",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(OUT / "radhakrishnan2024.nfa.png", dpi=110)
+    plt.close(fig)
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     OUT.mkdir(exist_ok=True)
     grokking()
     irkm_weights()
     subspace_vs_n()
+    fourier()
+    nfa()

@@ -63,7 +63,14 @@ if TYPE_CHECKING:
 
     from ..dynamics import Trajectory
 
-__all__ = ["CLAIMS", "RSC", "mean_grad_sq", "realized_curvature", "rsc_run"]
+__all__ = [
+    "CLAIMS",
+    "RSC",
+    "mean_grad_sq",
+    "realized_curvature",
+    "rsc_run",
+    "rsc_trajectory",
+]
 
 PAPER = (
     "Banerjee, Cisneros-Velarde, Zhu & Belkin 2023, Restricted Strong Convexity of Deep Learning "
@@ -110,7 +117,7 @@ def realized_curvature(traj: Trajectory) -> tuple[list[float], list[float]]:
     return curv, jensen
 
 
-def _path(
+def rsc_trajectory(
     width: int, d: int, n: int, seed: int, args: dict[str, Any]
 ) -> tuple[Model, Tensor, Trajectory]:
     import torch
@@ -182,7 +189,7 @@ def rsc_run(task: Task) -> dict[str, float]:
     (``singular_width``, ``singular_n`` > parameters); checks and reported numbers of both."""
     args = dict(task.args)
     width, d, n = int(task.value), int(args["d"]), int(args["n"])
-    model, x, traj = _path(width, d, n, task.seed, args)
+    model, x, traj = rsc_trajectory(width, d, n, task.seed, args)
     if model.num_params < n:
         raise ConfigError(f"the wide run needs n={n} <= {model.num_params} parameters")
     end = model.with_params(model.unflatten(traj.final_params))
@@ -202,7 +209,7 @@ def rsc_run(task: Task) -> dict[str, float]:
         **wide,
     }
     sw, sd, sn = int(args["singular_width"]), int(args["singular_d"]), int(args["singular_n"])
-    s_model, _, s_traj = _path(
+    s_model, _, s_traj = rsc_trajectory(
         sw,
         sd,
         sn,

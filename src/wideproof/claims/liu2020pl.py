@@ -45,7 +45,16 @@ from ._rules import ExponentRule
 if TYPE_CHECKING:
     from torch import Tensor
 
-__all__ = ["CLAIMS", "CONVERGENCE", "PLSTAR", "WIDTH", "pl_data", "pl_run", "pl_width"]
+__all__ = [
+    "CLAIMS",
+    "CONVERGENCE",
+    "PLSTAR",
+    "WIDTH",
+    "pl_data",
+    "pl_run",
+    "pl_width",
+    "plstar_mlp",
+]
 
 PAPER = (
     "Liu, Zhu & Belkin 2022, Loss landscapes and optimization in over-parameterized non-linear "
@@ -69,14 +78,14 @@ def pl_data(d: int, n: int, seed: int) -> tuple[Tensor, Tensor]:
     return x, y
 
 
-def _spec(width: int, d: int) -> MLP:
+def plstar_mlp(width: int, d: int) -> MLP:
     return MLP(input_dim=d, width=width, depth=2, activation="tanh", parameterization="ntk")
 
 
 def _model(task: Task) -> tuple[Model, Tensor, Tensor]:
     d, n = int(task.args["d"]), int(task.args["n"])
     x, y = pl_data(d, n, 1000 + task.seed)
-    model = _spec(int(task.value), d).init(task.seed)
+    model = plstar_mlp(int(task.value), d).init(task.seed)
     return model, x, y
 
 

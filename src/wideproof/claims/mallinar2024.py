@@ -39,9 +39,12 @@ __all__ = [
     "CLAIMS",
     "FOURIER",
     "GROKKING",
+    "fma_term",
     "fourier_identity",
+    "fourier_metric",
     "grokking_run",
     "grokking_summary",
+    "shift_matrix",
 ]
 
 PAPER = (
@@ -216,14 +219,14 @@ TRANSPOSE_GAP = 0.4  # the transposed coefficient matrix misses by 1/2 for l != 
 BILINEAR_GAP = 0.1  # off the one-hot domain the bilinear form alone misses by O(1)
 
 
-def _shift_matrix(p: int) -> Tensor:
+def shift_matrix(p: int) -> Tensor:
     """:math:`C` with :math:`C_{i,(i+1)\\bmod p} = 1` (int64)."""
     import torch
 
     return torch.roll(torch.eye(p, dtype=torch.int64), 1, dims=1)
 
 
-def _metric(c_l: Tensor) -> Tensor:
+def fourier_metric(c_l: Tensor) -> Tensor:
     import torch
 
     p = c_l.shape[0]
@@ -231,7 +234,7 @@ def _metric(c_l: Tensor) -> Tensor:
     return torch.cat([torch.cat([zero, c_l], 1), torch.cat([c_l.T, zero], 1)], 0)
 
 
-def _fma_sub(x1: Tensor, x2: Tensor, index: int) -> Tensor:
+def fma_term(x1: Tensor, x2: Tensor, index: int) -> Tensor:
     r""":math:`\sqrt p\langle Fx_{[1]}\odot Fe_{index}, Fx_{[2]}\rangle_{\mathbb C}` for the rows of
     ``x1``, ``x2`` (unitary DFT, :math:`\langle u,v\rangle = u^\top\bar v`)."""
     import torch
@@ -251,7 +254,7 @@ def _printed_shift(x: Tensor, a: Tensor, b: Tensor) -> float:
     p = x.shape[1] // 2
     shifts: set[int] = set()
     for ell in range(p):
-        vals = _fma_sub(x[:, :p], x[:, p:], (p - ell - 1) % p)
+        vals = fma_term(x[:, :p], x[:, p:], (p - ell - 1) % p)
         ones = (vals - 1).abs() < 1e-9
         if not bool((ones | (vals.abs() < 1e-9)).all()):
             return math.nan
@@ -269,7 +272,7 @@ def _exact_identity(p: int, c: Tensor, inputs: Tensor, labels: Tensor) -> bool:
     x = inputs.to(torch.int64)
     for ell in range(p):
         c_l = torch.linalg.matrix_power(c, ell)
-        gram = (x @ _metric(c_l) @ x.T) ** 2
+        gram = (x @ fourier_metric(c_l) @ x.T) ** 2
         alpha = ((p + 1) * torch.linalg.matrix_power(c, 3 * ell) - 1).reshape(-1)
         target = (2 * p + 2) * (labels == ell).to(torch.int64)
         if not torch.equal(gram @ alpha, target):
@@ -291,7 +294,7 @@ def fourier_identity(task: Task) -> dict[str, float]:
     p = int(task.value)
     data = modular_arithmetic(p, "sub", train_fraction=1.0)
     x, labels = data.inputs, data.labels
-    c = _shift_matrix(p)
+    c = shift_matrix(p)
     out: dict[str, float] = {}
     if p <= int(task.args["exact_max_p"]):
         out["alpha_exact"] = float(_exact_identity(p, c, x, labels))
@@ -306,14 +309,14 @@ def fourier_identity(task: Task) -> dict[str, float]:
     for ell in range(p):
         c_l = torch.linalg.matrix_power(c, ell).to(torch.float64)
         y = (labels == ell).to(torch.float64)
-        machine = fit_kernel_machine(quadratic_kernel(), x, y, _metric(c_l), method="lu")
+        machine = fit_kernel_machine(quadratic_kernel(), x, y, fourier_metric(c_l), method="lu")
         c3 = torch.linalg.matrix_power(c, 3 * ell).to(torch.float64)
         closed = (0.5 * c3 - 1.0 / (2 * p + 2)).reshape(-1)
         closed_t = (0.5 * c3.T - 1.0 / (2 * p + 2)).reshape(-1)
         alpha = machine.alpha[:, 0]
         alpha_err = max(alpha_err, float((alpha - closed).abs().max()))
         transpose_gap = max(transpose_gap, float((alpha - closed_t).abs().max()))
-        fma = _fma_sub(x[:, :p], x[:, p:], (p - ell) % p)
+        fma = fma_term(x[:, :p], x[:, p:], (p - ell) % p)
         fma_err = max(fma_err, float((machine.predict(x) - fma).abs().max()))
         bilinear = ((x1 @ c_l.T) * x2).sum(1)  # x1^T C^{-l} x2 = x1^T (C^T)^l x2
         pred = machine.predict(x_off)

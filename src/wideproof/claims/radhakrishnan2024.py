@@ -19,6 +19,7 @@ at 0.90-0.93 from epoch 20 on, against 0.42-0.48 for the initial weights.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     import torch
     from torch import Tensor
 
-__all__ = ["CLAIMS", "NFA", "nfa_run"]
+__all__ = ["CLAIMS", "NFA", "NFATraining", "nfa_run", "train_nfa_network"]
 
 PAPER = (
     "Radhakrishnan, Beaglehole, Pandit & Belkin 2024, Mechanism for feature learning in neural "
@@ -51,14 +52,26 @@ def _init(shape: tuple[int, int], scale: float, gen: torch.Generator, dtype: tor
     return ((2 * torch.rand(shape, generator=gen, dtype=dtype) - 1) * bound).requires_grad_()
 
 
-def nfa_run(task: Task) -> dict[str, float]:
+@dataclass(frozen=True)
+class NFATraining:
+    """A trained network of :func:`train_nfa_network`: its first-layer weights before and after
+    training, the AGOP :math:`G` of the trained net over its training inputs (float64) and the
+    train and relative test mean squared errors."""
+
+    w1: Tensor
+    w1_init: Tensor
+    agop: Tensor
+    train_mse: float
+    test_relative_mse: float
+
+
+def train_nfa_network(task: Task) -> NFATraining:
     """Train the network of the module docstring (width ``task.value``; ``task.args``:
-    ``n``, ``epochs``, ``lr``, ``batch``, ``init_scale``, ``activation``) with seed ``task.seed``
-    and compare :math:`W_1^\\top W_1` with :math:`G^{1/2}` (cosine), before and after training."""
+    ``n``, ``epochs``, ``lr``, ``batch``, ``init_scale``, ``activation``) with seed ``task.seed``."""
     import torch
 
     from ..activations import get_activation
-    from ..features import agop_from_jacobians, nfa_correlation
+    from ..features import agop_from_jacobians
 
     width = int(task.value)
     args = task.args
@@ -92,20 +105,34 @@ def nfa_run(task: Task) -> dict[str, float]:
             opt.step()
     xg = x.clone().requires_grad_()
     (grads,) = torch.autograd.grad(net(xg).sum(), xg)  # row j: grad f(x_j) (rows independent)
-    agop = agop_from_jacobians(grads.detach().to(torch.float64))
     with torch.no_grad():
         test_mse = float(((net(x_test) - y_test) ** 2).mean())
         train_mse = float(((net(x) - y) ** 2).mean())
-    cosine = nfa_correlation(w1.detach().to(torch.float64), agop)
-    baseline = nfa_correlation(w1_init.to(torch.float64), agop)
+    return NFATraining(
+        w1=w1.detach().to(torch.float64),
+        w1_init=w1_init.to(torch.float64),
+        agop=agop_from_jacobians(grads.detach().to(torch.float64)),
+        train_mse=train_mse,
+        test_relative_mse=test_mse / float(y_test.var()),
+    )
+
+
+def nfa_run(task: Task) -> dict[str, float]:
+    """:func:`train_nfa_network`, then compare :math:`W_1^\\top W_1` with :math:`G^{1/2}` (cosine),
+    before and after training."""
+    from ..features import nfa_correlation
+
+    run = train_nfa_network(task)
+    cosine = nfa_correlation(run.w1, run.agop)
+    baseline = nfa_correlation(run.w1_init, run.agop)
     return {
         "correlated": float(cosine >= COSINE_MIN),
         "margin_over_init": float(cosine - baseline >= MARGIN_MIN),
         "nfa_cosine": cosine,
         "init_cosine": baseline,
-        "nfa_pearson": nfa_correlation(w1.detach().to(torch.float64), agop, kind="pearson"),
-        "train_mse": train_mse,
-        "test_relative_mse": test_mse / float(y_test.var()),
+        "nfa_pearson": nfa_correlation(run.w1, run.agop, kind="pearson"),
+        "train_mse": run.train_mse,
+        "test_relative_mse": run.test_relative_mse,
     }
 
 

@@ -76,9 +76,14 @@ __all__ = [
     "MULTI_EXAMPLE",
     "NETWORK_AGREEMENT",
     "SINGLE_EXAMPLE",
+    "agreement_data",
     "agreement_run",
     "fig3_data",
+    "group_eigenvalues",
+    "linearized_losses",
     "multi_example_run",
+    "regime_run",
+    "single_example_data",
     "single_example_run",
 ]
 
@@ -99,19 +104,36 @@ SINGLE_CHECKS = (
 )
 
 
+def single_example_data(d: int, target: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The example of :func:`single_example_run`: a Gaussian input (seed ``5000 + seed``) rescaled
+    to norm :math:`\\sqrt d`, shape ``(1, d)``, and its label ``target``."""
+    import torch
+
+    gen = torch.Generator().manual_seed(5000 + seed)
+    x = torch.randn(1, d, generator=gen, dtype=torch.float64)
+    return x / x.norm() * math.sqrt(d), torch.full((1,), target, dtype=torch.float64)
+
+
+def agreement_data(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The data of :func:`agreement_run`: ``n`` Gaussian inputs (seed ``7000 + seed``) rescaled to
+    norm :math:`\\sqrt d` and random labels :math:`\\pm1`."""
+    import torch
+
+    gen = torch.Generator().manual_seed(7000 + seed)
+    x = torch.randn(n, d, generator=gen, dtype=torch.float64)
+    x = x / x.norm(dim=1, keepdim=True) * math.sqrt(d)
+    return x, torch.sign(torch.randn(n, generator=gen, dtype=torch.float64))
+
+
 def single_example_run(task: Task) -> dict[str, float]:
     """The NQM and the network at width ``task.value`` for each :math:`\\eta\\lambda_0` in
     ``task.args["eta_lambdas"]``: ``steps`` GD steps for the NQM (probes every step), ``net_steps``
     for the network; the checks (minimum over the rates) and ``peak_<eta lambda0>``."""
-    import torch
 
     from ..dynamics import Probes, gd
 
     m, d, target = int(task.value), int(task.args["d"]), float(task.args["y"])
-    gen = torch.Generator().manual_seed(5000 + task.seed)
-    x = torch.randn(1, d, generator=gen, dtype=torch.float64)
-    x = x / x.norm() * math.sqrt(d)
-    y = torch.full((1,), target, dtype=torch.float64)
+    x, y = single_example_data(d, target, task.seed)
     base = MLP(input_dim=d, width=m, activation="relu").init(task.seed)
     nqm = QuadraticModel(base).init()
     k = float(x.norm() ** 2) / (m * d)
@@ -253,7 +275,7 @@ def fig3_data(seed: int, n: int, model: Model) -> tuple[torch.Tensor, torch.Tens
     for attempt in range(100):
         gen = torch.Generator().manual_seed(1000 * seed + attempt)
         x = (2.0 * labels + torch.randn(n, generator=gen, dtype=torch.float64)).reshape(n, 1)
-        lam = _group_eigs(ntk(model, x), x)
+        lam = group_eigenvalues(ntk(model, x), x)
         ratio = max(lam) / min(lam)
         if RATIO_RANGE[0] <= ratio <= RATIO_RANGE[1]:
             return x, labels, attempt
@@ -270,12 +292,12 @@ def _directions(x: torch.Tensor) -> torch.Tensor:
     return unit
 
 
-def _group_eigs(K: torch.Tensor, x: torch.Tensor) -> tuple[float, float]:
+def group_eigenvalues(K: torch.Tensor, x: torch.Tensor) -> tuple[float, float]:
     p = _directions(x)
     return float(p[0] @ K @ p[0]), float(p[1] @ K @ p[1])
 
 
-def _regime_run(
+def regime_run(
     model: Model, x: torch.Tensor, y: torch.Tensor, eta: float, steps: int, top: int
 ) -> dict[str, Any]:
     """One GD run on the mean loss; projected losses on :math:`p_1` (group ``top``) and
@@ -306,7 +328,7 @@ def _regime_run(
     if out["diverged"]:
         return out
     K0, K1 = ntk(model, x), ntk(model.with_params(traj.final_params), x)
-    lam0, lam1 = _group_eigs(K0, x), _group_eigs(K1, x)
+    lam0, lam1 = group_eigenvalues(K0, x), group_eigenvalues(K1, x)
     order = (top, 1 - top)
     ev0, ev1 = torch.linalg.eigvalsh(K0), torch.linalg.eigvalsh(K1)
     out.update(
@@ -352,7 +374,7 @@ def multi_example_run(task: Task) -> dict[str, float]:
     m, n, steps = int(task.value), int(task.args["n"]), int(task.args["steps"])
     base = MLP(input_dim=1, width=m, activation="relu").init(task.seed)
     x, y, attempt = fig3_data(task.seed, n, base)
-    lam = _group_eigs(ntk(base, x), x)
+    lam = group_eigenvalues(ntk(base, x), x)
     top = 0 if lam[0] >= lam[1] else 1
     l1, l2 = lam[top], lam[1 - top]
     etas = {
@@ -372,12 +394,12 @@ def multi_example_run(task: Task) -> dict[str, float]:
     }
     rank, frozen = 0.0, 0.0
     for regime, eta in etas.items():
-        run = _regime_run(nqm, x, y, eta, steps, top)
+        run = regime_run(nqm, x, y, eta, steps, top)
         out[f"nqm_{names[regime]}"] = float(_regime_checks(regime, run, eta, n))
         if not run["diverged"]:
             rank, frozen = max(rank, run["rank"]), max(frozen, run["frozen"])
             out[f"nqm_peak_over_L0_{regime}"] = max(run["loss"]) / run["loss"][0]
-        net_run = _regime_run(base, x, y, eta, steps, top)
+        net_run = regime_run(base, x, y, eta, steps, top)
         out[f"net_{names[regime]}"] = float(_regime_checks(regime, net_run, eta, n))
     out.update(
         rank_ratio=rank,
@@ -429,7 +451,7 @@ AGREEMENT_CHECKS = (
 )
 
 
-def _linearized_losses(K0: torch.Tensor, r0: torch.Tensor, eta: float, steps: int) -> list[float]:
+def linearized_losses(K0: torch.Tensor, r0: torch.Tensor, eta: float, steps: int) -> list[float]:
     r"""Mean losses of GD on the linearization, :math:`r_{t+1} = (I - \eta cK_0)r_t` (c = 2/n),
     stopped once the loss exceeds :data:`DIVERGED` times its start."""
     c = 2.0 / r0.shape[0]
@@ -456,10 +478,7 @@ def agreement_run(task: Task) -> dict[str, float]:
         int(task.args["d"]),
         int(task.args["steps"]),
     )
-    gen = torch.Generator().manual_seed(7000 + task.seed)
-    x = torch.randn(n, d, generator=gen, dtype=torch.float64)
-    x = x / x.norm(dim=1, keepdim=True) * math.sqrt(d)
-    y = torch.sign(torch.randn(n, generator=gen, dtype=torch.float64))
+    x, y = agreement_data(n, d, task.seed)
     base = MLP(input_dim=d, width=m, activation="relu").init(task.seed)
     K0 = ntk(base, x)
     c = 2.0 / n
@@ -469,7 +488,7 @@ def agreement_run(task: Task) -> dict[str, float]:
     runs: dict[str, dict[str, Any]] = {}
     for regime, product in AGREE_RATES.items():
         eta = product / (c * lam0)
-        lin = _linearized_losses(K0, r0, eta, steps)
+        lin = linearized_losses(K0, r0, eta, steps)
         runs[f"lin_{regime}"] = {"diverged": len(lin) <= steps, "loss": lin}
         for name, model in (("net", base), ("nqm", QuadraticModel(base).init())):
             L0 = float(((model(x) - y) ** 2).mean())

@@ -34,7 +34,7 @@ is >= 0.01.  The ``control`` profile (:math:`\eta = 1`) must FAIL.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,13 +49,18 @@ if TYPE_CHECKING:
     import torch
     from torch import Tensor
 
+    from ..dynamics import Probes
+
 __all__ = [
     "BATCH_SIZE",
     "CLAIMS",
     "TOP_EIGENSPACE",
     "BatchSizeRule",
+    "BatchSizeSetting",
     "batch_size_run",
+    "batch_size_setting",
     "product_task",
+    "relu_network",
     "top_eigenspace_run",
 ]
 
@@ -84,7 +89,7 @@ def product_agop(x: Tensor) -> Tensor:
     return grad.T @ grad / x.shape[0]
 
 
-def _network(width: int, d: int, seed: int, dtype: torch.dtype) -> Model:
+def relu_network(width: int, d: int, seed: int, dtype: torch.dtype) -> Model:
     spec = MLP(input_dim=d, width=width, depth=1, activation="relu", parameterization="ntk")
     return spec.init(seed, dtype=dtype)
 
@@ -106,7 +111,7 @@ def top_eigenspace_run(task: Task) -> dict[str, float]:
 
     d, n, width = int(task.args["d"]), int(task.args["n"]), int(task.args["width"])
     x, y = product_task(n, d, 2000 + task.seed, torch.float64)
-    model = _network(width, d, task.seed, torch.float64)
+    model = relu_network(width, d, task.seed, torch.float64)
     lam1 = float(torch.linalg.eigvalsh(ntk(model, x))[-1])
     eta = 2.0 * float(task.value) / lam1
     traj = gd(
@@ -171,20 +176,29 @@ TEST_GAP_MIN = 0.05
 ALIGN_GAP_MEAN_MIN = 0.01
 
 
-def batch_size_run(task: Task) -> dict[str, float]:
-    """SGD at :math:`\\eta` = ``task.value`` (mean loss) for each batch size of
-    ``task.args["batches"]`` (ascending, the last the full set), the same ``steps`` for each, on
-    the same data and initialization; per batch size: full-loss catapult count, sharpness ratio
-    :math:`\\lambda_{\\max}(K_T)/\\lambda_{\\max}(K_0)`, test-AGOP alignment, test MSE."""
+@dataclass(frozen=True)
+class BatchSizeSetting:
+    """The data, network and probes of :func:`batch_size_run` (one seed)."""
+
+    x: Tensor
+    y: Tensor
+    x_test: Tensor
+    y_test: Tensor
+    model: Model
+    probes: Probes
+
+
+def batch_size_setting(args: Mapping[str, Any], seed: int) -> BatchSizeSetting:
+    """Training data (seed ``3000 + seed``), test data (``4000 + seed``), the ReLU network and the
+    probes (top kernel eigenvalue, AGOP alignment on the test inputs) for ``args`` of the claim."""
     import torch
 
-    from ..dynamics import Probes, detect_catapults, sgd
+    from ..dynamics import Probes
 
-    d, n, width = int(task.args["d"]), int(task.args["n"]), int(task.args["width"])
-    dtype = getattr(torch, str(task.args["dtype"]))
-    x, y = product_task(n, d, 3000 + task.seed, dtype)
-    x_test, y_test = product_task(int(task.args["n_test"]), d, 4000 + task.seed, dtype)
-    model = _network(width, d, task.seed, dtype)
+    d, n, width = int(args["d"]), int(args["n"]), int(args["width"])
+    dtype = getattr(torch, str(args["dtype"]))
+    x, y = product_task(n, d, 3000 + seed, dtype)
+    x_test, y_test = product_task(int(args["n_test"]), d, 4000 + seed, dtype)
     probes = Probes(
         every=None,
         gradient=False,
@@ -193,6 +207,20 @@ def batch_size_run(task: Task) -> dict[str, float]:
         agop_target=product_agop(x_test),
         agop_inputs=x_test,
     )
+    return BatchSizeSetting(x, y, x_test, y_test, relu_network(width, d, seed, dtype), probes)
+
+
+def batch_size_run(task: Task) -> dict[str, float]:
+    """SGD at :math:`\\eta` = ``task.value`` (mean loss) for each batch size of
+    ``task.args["batches"]`` (ascending, the last the full set), the same ``steps`` for each, on
+    the same data and initialization; per batch size: full-loss catapult count, sharpness ratio
+    :math:`\\lambda_{\\max}(K_T)/\\lambda_{\\max}(K_0)`, test-AGOP alignment, test MSE."""
+
+    from ..dynamics import detect_catapults, sgd
+
+    setting = batch_size_setting(task.args, task.seed)
+    x, y, x_test, y_test = setting.x, setting.y, setting.x_test, setting.y_test
+    model, probes = setting.model, setting.probes
     out: dict[str, float] = {}
     batches = [int(b) for b in task.args["batches"]]
     for b in batches:
