@@ -147,6 +147,21 @@ def interleaved(
     return out
 
 
+DTYPES: tuple[str, ...] = ("float32", "float64")
+
+
+def per_dtype(
+    script: str | Path, names: Sequence[str], args: Sequence[str], rounds: int
+) -> list[dict[str, Any]]:
+    """:func:`interleaved` over every competitor in ``names`` for each of :data:`DTYPES` (worker
+    arguments ``--dtype D`` plus ``args``); each record carries its ``dtype``."""
+    jobs = [(name, ["--dtype", dtype, *args]) for dtype in DTYPES for name in names]
+    records = interleaved(script, jobs, rounds)
+    for rec, (_, job_args) in zip(records, jobs, strict=True):
+        rec.setdefault("dtype", job_args[1])
+    return records
+
+
 def machine_info() -> dict[str, str]:
     """Date, CPU model, Python, and the torch/numpy/scipy versions of ``BENCH_PYTHON``."""
     cpu = platform.processor() or "unknown"

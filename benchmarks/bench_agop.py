@@ -32,7 +32,7 @@ import torch
 if TYPE_CHECKING:
     from wideproof.features import KernelMachine
 
-from _harness import interleaved, machine_info, markdown_table, save, summary, timed, worker_main
+from _harness import machine_info, markdown_table, per_dtype, save, summary, timed, worker_main
 
 N, D, OUTPUTS = 512, 32, 4
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -70,10 +70,6 @@ def loop_agop(fn: Any, X: torch.Tensor) -> torch.Tensor:
     return G / X.shape[0]
 
 
-def _predictor(machine: Any) -> Any:
-    return lambda x: machine.predict(x.unsqueeze(0))[0]
-
-
 def method(name: str, dtype: torch.dtype) -> Any:
     """A zero-argument callable computing the AGOP with the named method."""
     from wideproof.measures import agop
@@ -85,8 +81,8 @@ def method(name: str, dtype: torch.dtype) -> Any:
     if name.endswith("closed-form"):
         return lambda: machine.agop(X)
     if name.endswith("vmap"):
-        return lambda: agop(_predictor(machine), X)
-    return lambda: loop_agop(_predictor(machine), X)
+        return lambda: agop(machine.evaluate, X)
+    return lambda: loop_agop(machine.evaluate, X)
 
 
 METHODS = ("network: loop", "network: vmap", "kernel: loop", "kernel: vmap", "kernel: closed-form")
@@ -118,14 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     info = machine_info()
     print(f"# bench_agop  {info['date']}  {info['cpu']}  torch {info['torch']}")
-    jobs = [
-        (name, ["--dtype", dtype, "--repeats", str(args.repeats)])
-        for dtype in ("float32", "float64")
-        for name in METHODS
-    ]
-    records = interleaved(__file__, jobs, args.rounds)
-    for rec, (_, job_args) in zip(records, jobs, strict=True):
-        rec.setdefault("dtype", job_args[1])
+    records = per_dtype(__file__, METHODS, ["--repeats", str(args.repeats)], args.rounds)
     rows = []
     for r in records:
         if "error" in r:

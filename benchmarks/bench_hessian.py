@@ -26,9 +26,9 @@ import torch
 from _harness import (
     NotInstalled,
     fmt,
-    interleaved,
     machine_info,
     markdown_table,
+    per_dtype,
     run_worker,
     save,
     summary,
@@ -248,14 +248,9 @@ def main() -> None:
         f"float64 reference lambda_max = {ref['value']:.10f} ({ref['hvps']} HVPs; restart "
         f"{ref['value_restart']:.10f}, residual {ref['residual']:.1e})\n"
     )
-    jobs = [
-        (name, ["--dtype", dtype, "--ref", repr(ref["value"]), "--repeats", str(args.repeats)])
-        for dtype in ("float32", "float64")
-        for name in names
-    ]
-    records = interleaved(__file__, jobs, args.rounds)
-    for rec, (_, job_args) in zip(records, jobs, strict=True):
-        rec.setdefault("dtype", job_args[1])
+    records = per_dtype(
+        __file__, names, ["--ref", repr(ref["value"]), "--repeats", str(args.repeats)], args.rounds
+    )
     print()
     print(report(records))
     save("hessian", {"machine": info, "reference": ref, "records": records})

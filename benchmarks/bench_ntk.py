@@ -32,9 +32,9 @@ import torch
 from _harness import (
     HERE,
     NotInstalled,
-    interleaved,
     machine_info,
     markdown_table,
+    per_dtype,
     run_worker,
     save,
     summary,
@@ -186,14 +186,7 @@ def main() -> None:
     if "error" in ref:
         sys.exit(f"reference failed: {ref['error']}")
     print(f"float64 reference J J^T {ref['shape']} in {ref['seconds']:.2f} s\n")
-    jobs = [
-        (name, ["--dtype", dtype, "--repeats", str(args.repeats)])
-        for dtype in ("float32", "float64")
-        for name in KERNELS
-    ]
-    records = interleaved(__file__, jobs, args.rounds)
-    for rec, (_, job_args) in zip(records, jobs, strict=True):
-        rec.setdefault("dtype", job_args[1])
+    records = per_dtype(__file__, KERNELS, ["--repeats", str(args.repeats)], args.rounds)
     rows = []
     for dtype in ("float32", "float64"):
         recs = [r for r in records if r["dtype"] == dtype]

@@ -208,6 +208,10 @@ def test_closed_form_agop_matches_measures_agop(name):
     pts = torch.randn(6, 4, generator=gen, dtype=F64)
     f = naive_predictor(kernel, x, machine.alpha, machine.metric)
     torch.testing.assert_close(machine.agop(pts), agop(f, pts), rtol=1e-11, atol=1e-12)
+    # the machine's own pure evaluation traces under vmap(jacrev) too, and agrees with predict
+    torch.testing.assert_close(agop(machine.evaluate, pts), agop(f, pts), rtol=1e-12, atol=1e-13)
+    torch.testing.assert_close(machine.evaluate(pts), machine.predict(pts), rtol=0, atol=0)
+    torch.testing.assert_close(machine.evaluate(pts[0]), machine.predict(pts[:1])[0])
 
 
 @pytest.mark.parametrize("kernel", [gaussian_kernel(2.5, convention="code"), quadratic_kernel()])
@@ -262,3 +266,19 @@ def test_lu_solve_reproduces_theorem_5_1_coefficients(p):
         machine = fit_kernel_machine(quadratic_kernel(), data.inputs, y, metric, method="lu")
         want = torch.linalg.matrix_power(c, 3 * ell) / 2 - 1.0 / (2 * p + 2)
         torch.testing.assert_close(machine.alpha.reshape(p, p), want, rtol=0, atol=1e-12)
+
+
+def test_squared_distances_large_path_matches_the_differences():
+    """The Gram expansion with near pairs recomputed from their differences (several chunks of
+    them), against the differences themselves (the one-point path) on near-duplicate points."""
+    from wideproof.features._kernels import _CHUNK, _sq_distances
+
+    gen = torch.Generator().manual_seed(3)
+    z = torch.randn(520, 3, generator=gen, dtype=F64) * 10
+    x = torch.cat([z[:300] + 1e-7 * torch.randn(300, 3, generator=gen, dtype=F64), z[:300]])
+    metric = random_spd(3, gen)
+    assert x.shape[0] * z.shape[0] > _CHUNK
+    exact = torch.cat([_sq_distances(row[None], z, metric) for row in x])
+    got = _sq_distances(x, z, metric)
+    assert bool((got >= 0).all())
+    torch.testing.assert_close(got, exact, rtol=1e-9, atol=1e-16)

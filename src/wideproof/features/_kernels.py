@@ -52,7 +52,16 @@ def apply_metric(metric: Tensor, v: Tensor) -> Tensor:
 
 
 def _sq_distances(x: Tensor, z: Tensor, metric: Tensor) -> Tensor:
-    r""":math:`\|x_j - z_i\|_M^2` for all pairs, shape ``(m, n)``, non-negative."""
+    r""":math:`\|x_j - z_i\|_M^2` for all pairs, shape ``(m, n)``, non-negative.
+
+    For one point (``m = 1``) from the differences themselves: exact, as cheap as the expansion,
+    and free of data-dependent shapes, so ``torch.func.vmap`` can trace a per-point call.
+    Otherwise by the Gram expansion (matrix products), with the cancelling near pairs recomputed
+    from their differences.
+    """
+    if x.shape[0] == 1:
+        diff = x[:, None, :] - z[None, :, :]
+        return (apply_metric(metric, diff) * diff).sum(-1)
     xm = apply_metric(metric, x)
     zm = apply_metric(metric, z)
     xx = (xm * x).sum(1)

@@ -120,9 +120,16 @@ class KernelMachine:
 
     def predict(self, x: Tensor) -> Tensor:
         """:math:`f(x)` for the rows of ``x``: ``(m,)`` or ``(m, c)``."""
-        x = self._points(x)
-        out = self.kernel.parts(x, self.centers, self.metric)[0] @ self.alpha
-        return out[:, 0] if self.single_output else out
+        return self.evaluate(self._points(x))
+
+    def evaluate(self, x: Tensor) -> Tensor:
+        """:math:`f(x)` at one point ``(d,)`` (a scalar or ``(c,)``) or at rows ``(m, d)``, without
+        the argument checks of :meth:`predict`: a pure function of ``x`` that ``torch.func``
+        transforms can trace, e.g. ``wideproof.measures.agop(machine.evaluate, X)``."""
+        rows = x.unsqueeze(0) if x.dim() == 1 else x
+        out = self.kernel.parts(rows, self.centers, self.metric)[0] @ self.alpha
+        out = out[:, 0] if self.single_output else out
+        return out[0] if x.dim() == 1 else out
 
     def jacobian(self, x: Tensor | None = None) -> Tensor:
         r"""Input gradients :math:`\partial f(x_j)/\partial x` at the rows of ``x`` (default:
