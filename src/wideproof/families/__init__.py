@@ -1,4 +1,9 @@
-"""Model families of the papers: frozen, validated specs whose ``init(seed)`` gives a :class:`Model`."""
+"""Model families of the papers: frozen, validated specs whose ``init(seed)`` gives a :class:`Model`.
+
+Specs are pure data: the modules here import torch inside the methods that draw or evaluate, so
+declaring a spec, validating it and hashing its ``describe()`` -- all that a claim whose points
+are already stored needs -- never loads torch.
+"""
 
 from ._model import FamilySpec as FamilySpec
 from ._model import Model as Model
