@@ -160,11 +160,14 @@ def _normalized(d: Mapping[str, Tensor]) -> dict[str, Tensor]:
 
 @dataclass(frozen=True)
 class DegreeEstimate:
-    """Per-order width exponents :math:`e_1..e_J`; degree :math:`\\max\\{j: e_j > \\tau\\}`."""
+    """Per-order width exponents :math:`e_1..e_J`; degree :math:`\\max\\{j: e_j > \\tau\\}`;
+    the data: ``sups[j - 1][i]`` is :math:`s_j` at ``widths[i]``."""
 
     exponents: tuple[float, ...]
     degree: int
     threshold: float
+    widths: tuple[int, ...] = ()
+    sups: tuple[tuple[float, ...], ...] = ()
 
 
 def estimated_degree(
@@ -188,7 +191,8 @@ def estimated_degree(
         exps.append(num / sum((a - mx) ** 2 for a in lx))
     orders = sorted(sups)
     degree = max((j for j, e in zip(orders, exps, strict=True) if e > threshold), default=0)
-    return DegreeEstimate(tuple(exps), degree, threshold)
+    data = tuple(tuple(float(v) for v in sups[j]) for j in orders)
+    return DegreeEstimate(tuple(exps), degree, threshold, tuple(int(m) for m in widths), data)
 
 
 def multilinear_degree(
