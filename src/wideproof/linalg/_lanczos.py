@@ -23,6 +23,7 @@ residual :math:`\\|Ay - \\theta y\\|/\\|y\\|` (the same theorem, now with float6
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -86,7 +87,7 @@ def lanczos(
     seed: int = 0,
     return_vectors: bool = False,
     reorthogonalize: Literal["auto", "full", "none"] = "auto",
-    reference: LinearOperator | None = None,
+    reference: LinearOperator | Callable[[], LinearOperator] | None = None,
 ) -> Spectrum:
     r"""The ``k_bottom`` smallest and ``k_top`` largest eigenvalues of a symmetric operator.
 
@@ -99,10 +100,11 @@ def lanczos(
     :math:`O(j\varepsilon\|A\|)`) of an eigenvalue (Paige 1980, *Accuracy and effectiveness of the
     Lanczos algorithm*, Thm 3.1), so the stopping rule and the bounds keep their meaning.
 
-    ``reference``: the same operator in float64 (for an ``op`` in lower precision).  When the basis
-    is kept, each returned eigenvalue's bound is then its Ritz vector's residual recomputed with
-    ``reference`` (one float64 product per eigenvalue) plus :math:`10\\sqrt n\\,\\varepsilon_{64}
-    \\max|\\theta|`; without a basis the working-precision bound stays.
+    ``reference``: the same operator in float64 (for an ``op`` in lower precision), or a function
+    building it (called only when it is used).  When the basis is kept, each returned eigenvalue's
+    bound is then its Ritz vector's residual recomputed with ``reference`` (one float64 product per
+    eigenvalue) plus :math:`10\\sqrt n\\,\\varepsilon_{64}\\max|\\theta|`; without a basis the
+    working-precision bound stays.
     """
     if not op.symmetric:
         raise ConfigError("lanczos needs a symmetric operator")
@@ -115,11 +117,8 @@ def lanczos(
             f"reorthogonalize={reorthogonalize!r} is not one of 'auto', 'full', 'none'"
         )
     n = op.size
-    if reference is not None and (reference.size != n or reference.dtype != torch.float64):
-        raise ConfigError(
-            f"reference must be a float64 operator of size {n}; got size {reference.size}, "
-            f"dtype {reference.dtype}"
-        )
+    if isinstance(reference, LinearOperator):
+        _check_reference(reference, n)
     eps = float(torch.finfo(op.dtype).eps)
     # Without a basis the bounds carry a rounding term ~10 j eps sqrt(n) (Paige); keep the basis
     # unless that term is negligible at the requested tolerance (j ~ 100 steps) or it would not fit.
@@ -266,9 +265,22 @@ def _result(
     )
 
 
-def _reference_bounds(spectrum: Spectrum, run: _Run, reference: LinearOperator) -> Spectrum:
+def _check_reference(reference: LinearOperator, n: int) -> None:
+    if reference.size != n or reference.dtype != torch.float64:
+        raise ConfigError(
+            f"reference must be a float64 operator of size {n}; got size {reference.size}, "
+            f"dtype {reference.dtype}"
+        )
+
+
+def _reference_bounds(
+    spectrum: Spectrum, run: _Run, reference: LinearOperator | Callable[[], LinearOperator]
+) -> Spectrum:
     """``spectrum`` with each bound replaced by its Ritz vector's residual under ``reference``."""
     assert run.basis is not None
+    if not isinstance(reference, LinearOperator):
+        reference = reference()
+        _check_reference(reference, run.basis.shape[1])
     eps64 = float(torch.finfo(torch.float64).eps)
     slack = 10 * math.sqrt(reference.size) * eps64 * float(run.scale)
     bounds = []

@@ -117,11 +117,12 @@ def hessian_eigs(
             True,
             "dense",
         )
-    reference = None
-    if float64_residual and model.dtype != torch.float64:
+
+    def reference() -> LinearOperator:  # built only if Lanczos keeps the basis
         exact = model.with_params({k: v.to(torch.float64) for k, v in model.params.items()})
         as64 = None if targets is None else targets.to(torch.float64)
-        reference = _operator(exact, x.to(torch.float64), of, as64, loss)
+        return _operator(exact, x.to(torch.float64), of, as64, loss)
+
     return lanczos(
         op,
         k_top=k_top,
@@ -130,7 +131,7 @@ def hessian_eigs(
         seed=seed,
         max_matvecs=max_matvecs,
         return_vectors=return_vectors,
-        reference=reference,
+        reference=reference if float64_residual and model.dtype != torch.float64 else None,
     )
 
 
