@@ -24,20 +24,14 @@ are printed.
 
 from __future__ import annotations
 
-import io
 import math
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
+from _figures import OUT, save
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from PIL import Image
 
 from wideproof.claims.banerjee2022dynamics import RSC, realized_curvature, rsc_trajectory
 from wideproof.claims.lewkowycz2020 import UV_PHASES, uv_model
@@ -70,19 +64,7 @@ from wideproof.families import MLP, QuadraticModel
 from wideproof.measures import ntk
 from wideproof.report import plot_verdict
 
-OUT = Path(__file__).parent / "img"
 SEED = 0
-DPI = 110
-
-
-def _save(fig: Figure, claim_id: str) -> None:
-    """Write ``img/<claim_id>.png``, reduced to a 256-colour palette (a third of the size)."""
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, dpi=DPI, format="png")
-    plt.close(fig)
-    buffer.seek(0)
-    Image.open(buffer).convert("RGB").quantize(256).save(OUT / f"{claim_id}.png", optimize=True)
 
 
 def _quick_width(claim_values: Sequence[float]) -> int:
@@ -153,7 +135,7 @@ def uv_phases() -> None:
         "(4.1 stops at the divergence threshold 1e12)",
         fontsize=10,
     )
-    _save(fig, "lewkowycz2020.uv-phases")
+    save(fig, "lewkowycz2020.uv-phases")
 
 
 def nqm_single_example() -> None:
@@ -212,7 +194,7 @@ def nqm_single_example() -> None:
         f"NQM {args['steps']} steps, network {args['net_steps']}",
         fontsize=10,
     )
-    _save(fig, "zhu2022nqm.single-example")
+    save(fig, "zhu2022nqm.single-example")
 
 
 def nqm_multi_example() -> None:
@@ -292,7 +274,7 @@ def nqm_multi_example() -> None:
         f"(data attempt {attempt}, λ1/λ2 = {l1 / l2:.3f}), mean loss",
         fontsize=10,
     )
-    _save(fig, "zhu2022nqm.multi-example")
+    save(fig, "zhu2022nqm.multi-example")
 
 
 def nqm_network_agreement() -> None:
@@ -356,7 +338,7 @@ def nqm_network_agreement() -> None:
         r"$s = c\,\eta\,\lambda_{\max}(K_0)$",
         fontsize=10,
     )
-    _save(fig, "zhu2022nqm.network-agreement")
+    save(fig, "zhu2022nqm.network-agreement")
 
 
 def sgd_top_eigenspace() -> None:
@@ -401,7 +383,7 @@ def sgd_top_eigenspace() -> None:
         f"target x1 x2, GD, seed {SEED}",
         fontsize=10,
     )
-    _save(fig, "zhu2023sgd.top-eigenspace")
+    save(fig, "zhu2023sgd.top-eigenspace")
 
 
 def sgd_batch_size() -> None:
@@ -463,7 +445,7 @@ def sgd_batch_size() -> None:
         f"m = {args['width']}, n = {args['n']}, d = {args['d']}, {args['dtype']}, seed {SEED}",
         fontsize=10,
     )
-    _save(fig, "zhu2023sgd.batch-size")
+    save(fig, "zhu2023sgd.batch-size")
 
 
 def pl_path() -> tuple[Trajectory, float, int]:
@@ -515,7 +497,7 @@ def plstar_inequality(traj: Trajectory, width: int) -> None:
     bx.set_ylabel("kernel eigenvalue / its value at t = 0")
     bx.legend(fontsize=8)
     fig.suptitle(f"liu2020pl.plstar-inequality: {_pl_setting(width)}", fontsize=9)
-    _save(fig, "liu2020pl.plstar-inequality")
+    save(fig, "liu2020pl.plstar-inequality")
 
 
 def exponential_convergence(traj: Trajectory, eta: float, width: int) -> None:
@@ -539,7 +521,7 @@ def exponential_convergence(traj: Trajectory, eta: float, width: int) -> None:
     bx.set_ylabel(r"$\mathcal{L}_t / ((1-\eta\mu)^t\mathcal{L}_0)$")
     bx.legend(fontsize=8)
     fig.suptitle(f"liu2020pl.exponential-convergence: {_pl_setting(width)}", fontsize=9)
-    _save(fig, "liu2020pl.exponential-convergence")
+    save(fig, "liu2020pl.exponential-convergence")
 
 
 def pl_width() -> None:
@@ -592,7 +574,7 @@ def rsc() -> None:
         f"banerjee2022.rsc: NTK MLP, 1 tanh layer, rsc init, mean loss, seed {SEED}",
         fontsize=10,
     )
-    _save(fig, "banerjee2022.rsc")
+    save(fig, "banerjee2022.rsc")
 
 
 def _timed(name: str, fn: Callable[[], object]) -> None:
@@ -603,7 +585,6 @@ def _timed(name: str, fn: Callable[[], object]) -> None:
 
 def main() -> None:
     torch.set_num_threads(1)
-    OUT.mkdir(exist_ok=True)
     _timed("lewkowycz2020.uv-phases", uv_phases)
     _timed("zhu2022nqm.single-example", nqm_single_example)
     _timed("zhu2022nqm.multi-example", nqm_multi_example)

@@ -6,19 +6,16 @@ Writes PNGs into ``docs/claims/img/``: RFM grokking curves and the learned featu
 (``zhu2026agop.central-subspace``, d = 40, seed 0), the ridgeless coefficients and predictor of
 Theorem 5.1 next to the Fourier multiplication algorithm (``mallinar2024.fourier``, p = 11,
 class 2) and the trained network's :math:`W_1^\top W_1` next to :math:`G^{1/2}`
-(``radhakrishnan2024.nfa``, quick setting, seed 0).  About a minute on one core.
+(``radhakrishnan2024.nfa``, quick setting, seed 0).  About ten seconds on one core.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
+from _figures import save
 
 from wideproof.claims.mallinar2024 import (
     FOURIER,
@@ -44,8 +41,6 @@ from wideproof.features import (
     sparse_polynomial,
     subspace_distance,
 )
-
-OUT = Path(__file__).parent / "img"
 
 
 def grokking() -> None:
@@ -78,8 +73,7 @@ def grokking() -> None:
     ax.legend(fontsize=8)
     im.imshow(res.final_metric[p:, :p].numpy(), cmap="viridis")
     im.set_title(r"learned block $M_T[p:2p,\,:p]$ (circulant)")
-    fig.tight_layout()
-    fig.savefig(OUT / "mallinar2024.grokking.png", dpi=120)
+    save(fig, "mallinar2024.grokking")
 
 
 def irkm_weights() -> None:
@@ -98,8 +92,7 @@ def irkm_weights() -> None:
     bx.set_xlabel("IRKM iteration t")
     bx.set_ylabel("test MSE")
     fig.suptitle("IRKM on (x1 + x2 + x1 x2 x3)/2, d = n = 100")
-    fig.tight_layout()
-    fig.savefig(OUT / "zhu2025irkm.sparse.png", dpi=120)
+    save(fig, "zhu2025irkm.sparse")
 
 
 def subspace_vs_n() -> None:
@@ -115,8 +108,7 @@ def subspace_vs_n() -> None:
     ax.set_ylabel(r"$\|P_{\hat V} - P_U\|_F / \sqrt{2r}$")
     ax.set_title("AGOP of Laplace KRR, d = 40")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(OUT / "zhu2026agop.central-subspace.png", dpi=120)
+    save(fig, "zhu2026agop.central-subspace")
 
 
 def fourier(p: int = 11, ell: int = 2) -> None:
@@ -166,9 +158,7 @@ def fourier(p: int = 11, ell: int = 2) -> None:
         f"printed FMA shift = {summary['printed_fma_shift']:g}",
         fontsize=9,
     )
-    fig.tight_layout()
-    fig.savefig(OUT / "mallinar2024.fourier.png", dpi=110)
-    plt.close(fig)
+    save(fig, "mallinar2024.fourier")
 
 
 def nfa() -> None:
@@ -205,14 +195,11 @@ def nfa() -> None:
         f"cosine with $G^{{1/2}}$ (Pearson {result['nfa_pearson']:.3f})",
         fontsize=9,
     )
-    fig.tight_layout()
-    fig.savefig(OUT / "radhakrishnan2024.nfa.png", dpi=110)
-    plt.close(fig)
+    save(fig, "radhakrishnan2024.nfa")
 
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
-    OUT.mkdir(exist_ok=True)
     grokking()
     irkm_weights()
     subspace_vs_n()
