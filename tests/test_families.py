@@ -173,3 +173,29 @@ def test_eigensolver_budget_exhaustion_reports_the_bound_reached() -> None:
     model = MLP(input_dim=4, width=60, depth=2).init(seed=0)
     with pytest.raises(NumericalError, match="relative residual bound reached"):
         hessian_norm(model, torch.ones(4, dtype=F64), method="lanczos", tol=1e-14, max_matvecs=5)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_nqm_is_the_second_order_taylor_polynomial(activation: str) -> None:
+    """f0 + J0 delta + delta^T H0 delta / 2 per input, from dense autograd derivatives of the base
+    at w0 (torch.autograd.functional), also when evaluated under torch.no_grad()."""
+    from wideproof.families import QuadraticModel
+
+    base = MLP(input_dim=3, width=7, depth=2, activation=activation).init(seed=1)
+    nqm = QuadraticModel(base).init()
+    gen = torch.Generator().manual_seed(2)
+    X = torch.randn(4, 3, generator=gen, dtype=torch.float64)
+    w0 = base.flat_params()
+    delta = 0.3 * torch.randn(w0.shape[0], generator=gen, dtype=torch.float64)
+    want = []
+    for x in X:
+        f = lambda w, x=x: base.apply_flat(w, x)  # noqa: E731
+        grad = torch.autograd.functional.jacobian(f, w0)
+        hess = torch.autograd.functional.hessian(f, w0)
+        want.append(f(w0) + grad @ delta + 0.5 * delta @ hess @ delta)
+    moved = nqm.with_params(w0 + delta)
+    torch.testing.assert_close(moved(X), torch.stack(want), rtol=1e-12, atol=1e-14)
+    with torch.no_grad():
+        quiet = moved(X)
+    assert not quiet.requires_grad
+    torch.testing.assert_close(quiet, torch.stack(want), rtol=1e-12, atol=1e-14)
