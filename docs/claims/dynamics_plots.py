@@ -220,7 +220,8 @@ def nqm_multi_example() -> None:
     for ax, (regime, (eta, text)) in zip(axes.flat, regimes.items(), strict=True):
         run = regime_run(nqm, x, y, eta, steps, top)
         if run["diverged"]:
-            L0 = float(((nqm(x) - y) ** 2).mean())
+            with torch.no_grad():
+                L0 = float(((nqm(x) - y) ** 2).mean())
             traj = gd(
                 nqm,
                 x,
@@ -295,7 +296,8 @@ def nqm_network_agreement() -> None:
         lin = linearized_losses(K0, r0, eta, steps)
         ax.semilogy([v / lin[0] for v in lin], "k", lw=1, label="linearization")
         for k, (name, model) in enumerate((("network", base), ("NQM", nqm))):
-            L0 = float(((model(x) - y) ** 2).mean())
+            with torch.no_grad():
+                L0 = float(((model(x) - y) ** 2).mean())
             traj = gd(
                 model,
                 x,
