@@ -34,8 +34,12 @@ def _thresholds() -> Derivation:
 
 
 def _uv_updates() -> Derivation:
-    f = lambda uu, vv: (vv.T * uu)[0] * x / sp.sqrt(W)  # noqa: E731
-    kern = lambda uu, vv: ((uu.T * uu)[0] + (vv.T * vv)[0]) * x**2 / W  # noqa: E731
+    def f(uu: sp.Matrix, vv: sp.Matrix) -> sp.Expr:
+        return (vv.T * uu)[0] * x / sp.sqrt(W)
+
+    def kern(uu: sp.Matrix, vv: sp.Matrix) -> sp.Expr:
+        return ((uu.T * uu)[0] + (vv.T * vv)[0]) * x**2 / W
+
     f0, l0 = f(u, v), kern(u, v)
     res = f0 - y
     u1 = u - eta * res * v * x / sp.sqrt(W)
@@ -62,8 +66,13 @@ def _prop10() -> Derivation:
     gamma, s = sp.symbols("gamma s", positive=True)
     w = sp.Matrix(sp.symbols("w1:3", real=True))
     Sigma = sp.Matrix([[0, s], [s, 0]])  # Sigma^2 = s^2 I, i.e. ||x|| = s
-    g = lambda ww: gamma * (ww.T * Sigma * ww)[0] / 2  # noqa: E731
-    kern = lambda ww: gamma**2 * ((Sigma * ww).T * (Sigma * ww))[0]  # noqa: E731
+
+    def g(ww: sp.Matrix) -> sp.Expr:
+        return gamma * (ww.T * Sigma * ww)[0] / 2
+
+    def kern(ww: sp.Matrix) -> sp.Expr:
+        return gamma**2 * ((Sigma * ww).T * (Sigma * ww))[0]
+
     g0, l0 = g(w), kern(w)
     w1 = w - eta * g0 * gamma * Sigma * w  # GD on g^2/2 with y = 0
     printed_g = (1 - eta * l0 + gamma * eta**2 * s**2 * g0**2) * g0

@@ -19,6 +19,8 @@ rationals for p = 3 and 5 by :math:`K\\alpha = y` with :math:`\\det K\\neq0`; th
 does not solve the system when p does not divide 3l.
 """
 
+from collections.abc import Callable
+
 import sympy as sp
 
 from wideproof.symbolic import Derivation
@@ -43,13 +45,19 @@ def _fourier(p: int) -> Derivation:
         sp.Matrix(p * p, p, lambda r, c: p if (r // p + r % p - c) % p == 0 else 0),
         why="sqrt(p) <F e_a (.) F e_b, F e_l> = 1{a + b = l mod p} (times p), mod Phi_p",
     )
-    sub = lambda idx: sp.Matrix(  # noqa: E731
-        p * p,
-        p,
-        lambda r, c: _reduce(
-            sum(z ** ((j * (r // p) + j * idx(c) + j * (r % p) * (p - 1)) % p) for j in range(p)), p
-        ),
-    )
+
+    def sub(idx: Callable[[int], int]) -> sp.Matrix:
+        return sp.Matrix(
+            p * p,
+            p,
+            lambda r, c: _reduce(
+                sum(
+                    z ** ((j * (r // p) + j * idx(c) + j * (r % p) * (p - 1)) % p) for j in range(p)
+                ),
+                p,
+            ),
+        )
+
     target = sp.Matrix(p * p, p, lambda r, c: p if (r // p - r % p - c) % p == 0 else 0)
     der.ne(
         sub(lambda c: p - c - 1),

@@ -19,7 +19,10 @@ ka, kb, kc = sp.symbols("K11 K12 K22", real=True)
 
 def _decomposition() -> Derivation:
     n = 2
-    loss = lambda a, c: ((y1 - a) ** 2 + (y2 - c) ** 2) / n  # noqa: E731
+
+    def loss(a: sp.Expr, c: sp.Expr) -> sp.Expr:
+        return ((y1 - a) ** 2 + (y2 - c) ** 2) / n
+
     grad_dot = (2 * (f1 - y1) * l1 + 2 * (f2 - y2) * l2) / n
     rhs = (
         sum(

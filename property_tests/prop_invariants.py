@@ -24,7 +24,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wideproof.families import LinearBottleneck, Model
+from wideproof.families import FamilySpec, LinearBottleneck, Model
 from wideproof.measures import hessian_norm, ntk
 from wideproof.testing import assemblies, bottleneck_nets, dag_nets, mlps
 
@@ -39,7 +39,7 @@ any_model = st.one_of(
 
 
 def _input(model: Model, seed: int, n: int | None = None) -> torch.Tensor:
-    d = model.spec.input_dim  # type: ignore[attr-defined]
+    d = model.spec.input_dim
     shape = (d,) if n is None else (n, d)
     return torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 
@@ -50,8 +50,8 @@ def _dense_hessian(model: Model, x: torch.Tensor, w: torch.Tensor) -> torch.Tens
 
 
 @given(spec=mlps(max_width=16), seed=seeds, n=st.integers(1, 6))
-def test_tangent_kernel_is_symmetric_psd(spec: object, seed: int, n: int) -> None:
-    model = spec.init(seed)  # type: ignore[attr-defined]
+def test_tangent_kernel_is_symmetric_psd(spec: FamilySpec, seed: int, n: int) -> None:
+    model = spec.init(seed)
     k = ntk(model, _input(model, seed, n))
     scale = float(k.abs().max()) + 1e-300
     assert float((k - k.T).abs().max()) <= REL * scale
@@ -59,8 +59,8 @@ def test_tangent_kernel_is_symmetric_psd(spec: object, seed: int, n: int) -> Non
 
 
 @given(spec=any_model, seed=seeds)
-def test_hessian_is_symmetric_and_norm_matches_dense(spec: object, seed: int) -> None:
-    model = spec.init(seed)  # type: ignore[attr-defined]
+def test_hessian_is_symmetric_and_norm_matches_dense(spec: FamilySpec, seed: int) -> None:
+    model = spec.init(seed)
     x = _input(model, seed)
     h = _dense_hessian(model, x, model.flat_params().detach())
     scale = float(h.abs().max()) + 1e-300
@@ -71,8 +71,8 @@ def test_hessian_is_symmetric_and_norm_matches_dense(spec: object, seed: int) ->
 
 
 @given(spec=mlps(max_width=12), seed=seeds, radius=st.floats(0.01, 3.0))
-def test_linearization_gap_below_taylor_bound(spec: object, seed: int, radius: float) -> None:
-    model = spec.init(seed)  # type: ignore[attr-defined]
+def test_linearization_gap_below_taylor_bound(spec: FamilySpec, seed: int, radius: float) -> None:
+    model = spec.init(seed)
     x = _input(model, seed)
     w0 = model.flat_params().detach()
     delta = torch.randn(w0.shape, generator=torch.Generator().manual_seed(seed + 1), dtype=w0.dtype)

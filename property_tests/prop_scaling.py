@@ -34,7 +34,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wideproof.claims.zhu2022bottleneck import WIDTHS, multilinear_degree
-from wideproof.families import MLP, DAGNet, LinearBottleneck
+from wideproof.families import MLP, DAGNet, FamilySpec, LinearBottleneck
 from wideproof.measures import hessian_norm
 from wideproof.testing import assert_scaling, bottleneck_nets, dag_nets, mlps
 
@@ -43,8 +43,8 @@ TOL = 0.27
 FEW = settings(max_examples=max(2, settings.default.max_examples // 8))
 
 
-def _norm(spec: object, seed: int) -> float:
-    model = spec.init(seed)  # type: ignore[attr-defined]
+def _norm(spec: FamilySpec, seed: int) -> float:
+    model = spec.init(seed)
     x = torch.ones(model.spec.input_dim, dtype=torch.float64)
     return hessian_norm(model, x, method="lanczos", tol=1e-6, seed=seed).value
 

@@ -189,7 +189,10 @@ def test_nqm_is_the_second_order_taylor_polynomial(activation: str) -> None:
     delta = 0.3 * torch.randn(w0.shape[0], generator=gen, dtype=torch.float64)
     want = []
     for x in X:
-        f = lambda w, x=x: base.apply_flat(w, x)  # noqa: E731
+
+        def f(w: torch.Tensor, x: torch.Tensor = x) -> torch.Tensor:
+            return base.apply_flat(w, x)
+
         grad = torch.autograd.functional.jacobian(f, w0)
         hess = torch.autograd.functional.hessian(f, w0)
         want.append(f(w0) + grad @ delta + 0.5 * delta @ hess @ delta)

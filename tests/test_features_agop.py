@@ -136,7 +136,10 @@ def test_central_subspace_degree_one_direction_before_prediction():
     d, n = 80, 720
     u = random_orthonormal_rows(2, d, seed=11)
     gen = torch.Generator().manual_seed(11)
-    he3 = lambda t: t**3 - 3 * t  # noqa: E731
+
+    def he3(t: torch.Tensor) -> torch.Tensor:
+        return t**3 - 3 * t
+
     a = MultiIndexTask(u, lambda z: z[:, 0] + z[:, 1] + z[:, 0] * z[:, 1], "gaussian")
     a2 = MultiIndexTask(
         u, lambda z: z[:, 0] * z[:, 1] + (he3(z[:, 0]) + he3(z[:, 1])) / math.sqrt(6), "gaussian"
