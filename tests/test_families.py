@@ -11,7 +11,7 @@ import math
 
 import pytest
 import torch
-from _families import SMALL_SPECS
+from _families import SMALL_SPECS, antisymmetric_rounding_bound
 
 from wideproof.errors import ConfigError, NumericalError
 from wideproof.families import MLP, Assembly, DAGNet, LinearBottleneck, UVModel
@@ -59,7 +59,9 @@ def test_standard_parameterization_has_fan_in_variance() -> None:
 def test_antisymmetric_initialization_gives_zero_output_and_shift_places_it() -> None:
     spec = MLP(input_dim=3, width=8, depth=3, initialization="antisymmetric")
     X = torch.randn(6, 3, dtype=F64)
-    assert torch.equal(spec.init(seed=1)(X), torch.zeros(6, dtype=F64))
+    model = spec.init(seed=1)
+    # 0 in exact arithmetic; in floating point within the dot products' rounding bound
+    assert bool((model(X).abs() <= antisymmetric_rounding_bound(model, X)).all())
     shifted = MLP(3, 8, 3, output="tanh", initialization="antisymmetric", output_shift=0.7).init(
         seed=1
     )

@@ -123,12 +123,12 @@ NONLINEAR_OUTPUTS: dict[str, tuple[str, float]] = {
     "tanh_shifted": ("tanh", 0.7),
     "tanh_at_zero": ("tanh", 0.0),
 }
-"""Observed outputs ``label -> (phi, c)``: f = phi(f~ + c) with f~(w_0; x) = 0 exactly."""
+"""Observed outputs ``label -> (phi, c)``: f = phi(f~ + c) with f~(w_0; x) = 0 (up to rounding)."""
 
 
 def antisymmetric_tanh_mlp(width: int) -> MLP:
     """One hidden tanh layer, NTK parameterization, antisymmetric initialization (so the
-    pre-output f~(w_0; x) is exactly 0) and a softplus output; the measure swaps the output."""
+    pre-output f~(w_0; x) is 0 up to rounding) and a softplus output; the measure swaps the output."""
     return dataclasses.replace(
         ntk_tanh_mlp(width), output="softplus", initialization="antisymmetric"
     )

@@ -15,8 +15,9 @@ Initializations (``initialization``):
 
 * ``"gaussian"`` -- i.i.d. as above;
 * ``"antisymmetric"`` -- the second half of every hidden layer copies the first half and the output
-  weights of the second half are the negated first half, so the pre-output is exactly 0 at
-  initialization (used to place the non-linear output at a chosen point via ``output_shift``);
+  weights of the second half are the negated first half, so the pre-output is 0 at
+  initialization (exactly in exact arithmetic; in floating point up to the rounding of the
+  cancelling halves, whose order the GEMM kernel chooses) (used to place the non-linear output at a chosen point via ``output_shift``);
 * ``"rsc"`` -- Banerjee et al. 2023, Assumption 2 (linearity notes §6.3):
   :math:`\\sigma_0 = \\sigma_1 / (2(1 + \\sqrt{\\log m / (2m)}))` for the hidden weights and a
   uniformly random unit output vector :math:`v_0`.
@@ -211,7 +212,7 @@ def _affine(h: Tensor, w: Tensor, b: Tensor | None, scale: float) -> Tensor:
 
 def _make_antisymmetric(params: dict[str, Tensor], depth: int, bias: bool) -> None:
     """Copy the first half of every hidden layer into the second half; negate the output half
-    (and zero the output bias), so the pre-output is exactly 0."""
+    (and zero the output bias), so the pre-output is 0 up to rounding."""
     for l in range(1, depth + 1):
         # Equal rows see the same (already duplicated) inputs, so the two halves stay equal.
         w = params[f"W{l}"]

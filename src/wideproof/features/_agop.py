@@ -40,7 +40,9 @@ def agop_from_jacobians(jacobians: Tensor, *, centered: bool = False) -> Tensor:
     if centered:
         jac = jac - jac.mean(0, keepdim=True)
     flat = jac.transpose(1, 2).reshape(-1, jac.shape[1])
-    return flat.T @ flat / jac.shape[0]
+    gram = flat.T @ flat
+    # symmetric by construction: a GEMM kernel may round (i, j) and (j, i) differently
+    return (gram + gram.T) / (2 * jac.shape[0])
 
 
 def kernel_agop(
