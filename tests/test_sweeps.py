@@ -146,7 +146,7 @@ def test_corrupt_foreign_and_unwritable_files(tmp_path: Path) -> None:
             ResultStore(path)
         assert str(path) in str(info.value) and "\n" not in str(info.value)
     with pytest.raises(ConfigError, match="no result store"):
-        ResultStore(tmp_path / "missing.sqlite", create=False)
+        ResultStore(tmp_path / "missing.sqlite", readonly=True)
 
 
 def test_dask_local_cluster_gives_the_same_numbers_as_local_processes() -> None:

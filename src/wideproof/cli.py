@@ -196,7 +196,7 @@ def _table(args: argparse.Namespace) -> int:
     from .report import table_from_store
     from .sweeps import ResultStore
 
-    with ResultStore(args.store, create=False) as store:
+    with ResultStore(args.store, readonly=True) as store:
         text = table_from_store(store, args.ids or None).render(args.format)
     _emit(text, args.out)
     return 0
@@ -208,7 +208,7 @@ def _plot(args: argparse.Namespace) -> int:
     from .sweeps import ResultStore
 
     claims.get(args.id)
-    with ResultStore(args.store, create=False) as store:
+    with ResultStore(args.store, readonly=True) as store:
         stored = [
             s
             for s in store.verdicts([args.id])
