@@ -308,7 +308,7 @@ class ResultStore:
 
     def _prepare(self) -> None:
         db = self._db
-        problems = [r[0] for r in db.execute("PRAGMA quick_check")]
+        problems = [" ".join(str(r[0]).split()) for r in db.execute("PRAGMA quick_check(1)")]
         if problems != ["ok"]:
             raise ConfigError(
                 f"result store {self.path} is malformed (SQLite quick_check: {problems[0]}); "
@@ -459,12 +459,19 @@ def _check_path(path: str, readonly: bool) -> None:
 
 
 def _connect(path: str, readonly: bool) -> sqlite3.Connection:
-    if not readonly:
-        return sqlite3.connect(path, timeout=60.0, isolation_level=None)
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
-    if not os.access(Path(path).resolve().parent, os.W_OK):
-        uri += "&immutable=1"  # read-only media: no -wal/-shm can exist or be created, no writer
-    return sqlite3.connect(uri, uri=True, timeout=60.0, isolation_level=None)
+    if readonly:
+        uri = Path(path).resolve().as_uri() + "?mode=ro"
+        if not os.access(Path(path).resolve().parent, os.W_OK):
+            uri += "&immutable=1"  # read-only media: no -wal/-shm can exist or be made, no writer
+        conn = sqlite3.connect(uri, uri=True, timeout=60.0, isolation_level=None)
+    else:
+        conn = sqlite3.connect(path, timeout=60.0, isolation_level=None)
+    conn.text_factory = _text  # damaged bytes make a damaged row, not a failed query
+    return conn
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
 
 
 def _create_tables(db: sqlite3.Connection) -> None:
@@ -525,6 +532,7 @@ def _salvage(path: Path) -> list[Damage]:
     fresh.unlink(missing_ok=True)
     lost: list[Damage] = []
     src = sqlite3.connect(path, isolation_level=None)
+    src.text_factory = _text
     try:
         try:
             src.execute("SELECT checksum FROM points LIMIT 0")
@@ -607,7 +615,7 @@ class _SqliteErrors:
     ) -> None:
         if exc is None or not isinstance(exc, sqlite3.Error):
             return
-        text = str(exc)
+        text = " ".join(str(exc).split())
         if "not a database" in text:
             msg = f"{self.path} is not a wideproof result store (not an SQLite database)"
         elif "malformed" in text:
