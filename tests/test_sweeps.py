@@ -11,9 +11,6 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -98,33 +95,6 @@ def test_sweep_computes_then_reuses(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM points").fetchone() == (12,)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-
-
-def test_two_processes_writing_one_store_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "shared.sqlite"
-    ResultStore(path).close()
-    script = textwrap.dedent(
-        f"""
-        import sys
-        sys.path.insert(0, {str(TESTS)!r})
-        from _claims_helpers import power_law
-        from wideproof.results import Estimate
-        from wideproof.sweeps import Grid, Point, ResultStore
-        seeds = range(int(sys.argv[1]), int(sys.argv[2]))
-        with ResultStore({str(path)!r}) as store:
-            for task in Grid("width", tuple(range(2, 42)), tuple(seeds)).tasks(power_law):
-                est = Estimate(float(task.value), 0.0, 0, "exact", "float64", "cpu")
-                point = Point(task.key(), "width", task.value, task.seed, {{"value": est}}, {{}})
-                store.put(task, point)
-        """
-    )
-    procs = [
-        subprocess.Popen([sys.executable, "-c", script, lo, hi])
-        for lo, hi in (("0", "3"), ("2", "5"))
-    ]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    with sqlite3.connect(path) as db:
-        assert db.execute("SELECT COUNT(*) FROM points").fetchone() == (40 * 5,)
 
 
 def test_corrupt_foreign_and_unwritable_files(tmp_path: Path) -> None:

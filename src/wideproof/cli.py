@@ -153,7 +153,7 @@ def _verify(args: argparse.Namespace) -> int:
         raise ConfigError("give claim ids or --all (not both)")
     if args.seeds is not None and not 1 <= args.seeds <= MAX_POINTS:
         raise ConfigError(f"--seeds {args.seeds} must be between 1 and {MAX_POINTS}")
-    check_executor(args.executor)
+    check_executor(args.executor, connect=True)
     chosen = claims.all() if args.all else tuple(claims.get(i) for i in args.ids)
     for c in chosen:  # unknown profiles and unusable grids fail before anything runs
         check_grid = getattr(c.rule, "check_grid", None)

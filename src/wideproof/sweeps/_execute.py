@@ -95,8 +95,12 @@ class SweepResult:
     failures: tuple[str, ...] = ()
 
 
-def check_executor(executor: ExecutorLike) -> None:
-    """Validate an executor specification without opening anything (:class:`ConfigError`)."""
+def check_executor(executor: ExecutorLike, *, connect: bool = False) -> None:
+    """Validate an executor specification without opening anything (:class:`ConfigError`).
+
+    With ``connect``, a Dask scheduler's address is also tried (one TCP connection, closed at
+    once), so that an unreachable scheduler is reported before any work or file is created.
+    """
     if executor is None or not isinstance(executor, str):
         if executor is not None and not isinstance(executor, Executor):
             if not callable(getattr(executor, "get_executor", None)):
@@ -105,7 +109,18 @@ def check_executor(executor: ExecutorLike) -> None:
                     "distributed.Client nor a string such as 'processes' or 'dask://HOST:PORT'"
                 )
         return
-    _parse(executor)
+    kind, host, port = _parse(executor)
+    if kind == "dask" and connect:
+        _probe(executor, host, port)
+
+
+def _probe(spec: str, host: str, port: int) -> None:
+    """Fail in :data:`CONNECT_TIMEOUT_S` at most when nothing accepts connections at the address."""
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        why = exc.strerror or str(exc) or type(exc).__name__
+        raise ConfigError(f"cannot reach the Dask scheduler at {spec}: {why}") from None
 
 
 def _parse(spec: str) -> tuple[str, str, int]:
@@ -223,11 +238,7 @@ def _dask_client(spec: str, host: str, port: int) -> Iterator[Any]:
         raise ConfigError(
             f"executor={spec!r} needs dask.distributed (pip install 'wideproof[dask]')"
         ) from None
-    try:  # a closed port or an unknown host fails here at once, not after the client's timeout
-        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
-    except OSError as exc:
-        why = exc.strerror or str(exc) or type(exc).__name__
-        raise ConfigError(f"cannot reach the Dask scheduler at {spec}: {why}") from None
+    _probe(spec, host, port)  # a closed port fails here at once, not after the client's timeout
     try:
         client_cls: Any = distributed.Client
         client = client_cls(f"tcp://{host}:{port}", timeout=DASK_TIMEOUT_S, set_as_default=False)
