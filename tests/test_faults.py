@@ -130,14 +130,16 @@ def _assert_points_are_the_measure(points: list[Point] | tuple[Point, ...]) -> N
 
 
 def _start(store: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        _verify(store, "processes:2"),
-        env=ENV,
-        text=True,
-        start_new_session=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    """``verify`` on local processes; output to files, which an orphan cannot keep us waiting on."""
+    with open(store.with_suffix(".err"), "w") as err:
+        return subprocess.Popen(
+            _verify(store, "processes:2"),
+            env=ENV,
+            text=True,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
 
 
 def _assert_no_orphans(helpers: set[int], why: str) -> None:
@@ -161,7 +163,7 @@ def test_sigkill_at_random_moments_loses_no_point_and_leaves_no_orphan(tmp_path:
         assert len(helpers) >= 2, helpers  # the workers (and the forkserver)
         time.sleep(rng.uniform(0.0, 0.4))
         os.kill(proc.pid, signal.SIGKILL)  # the main process only: its workers must notice
-        proc.communicate(timeout=60)
+        proc.wait(timeout=60)
         _assert_no_orphans(helpers, f"SIGKILL {run}")
         now = _keys(store)
         assert kept <= now, "a point committed before the kill is gone"
@@ -190,8 +192,9 @@ def test_interrupted_sweep_stops_at_once_and_keeps_its_points(
     helpers = _descendants(proc.pid)
     sent = time.time()
     os.kill(proc.pid, sig)
-    _, err = proc.communicate(timeout=60)
+    proc.wait(timeout=60)
     stopped = time.time() - sent
+    err = store.with_suffix(".err").read_text()
     _assert_no_orphans(helpers, sig.name)
     assert before <= _keys(store) and check_store(store) == []
     if sig == signal.SIGINT:
