@@ -87,6 +87,8 @@ class Damage:
     reason: str
 
     def __str__(self) -> str:
+        if self.table == "database":
+            return f"database {self.row}: {self.reason}"
         return f"{self.table} row {self.row}: {self.reason}"
 
 
@@ -492,16 +494,25 @@ def _create_tables(db: sqlite3.Connection) -> None:
 
 
 def check_store(path: str | Path) -> list[Damage]:
-    """The damaged rows of the store at ``path`` (opened read-only)."""
+    """The damage in the store at ``path`` (opened read-only): what SQLite's full
+    ``PRAGMA integrity_check`` finds in the file's structure (an index that disagrees with its
+    table, ...), then every damaged row."""
     with ResultStore(path, readonly=True) as store:
-        return store.damage()
+        return _structure(store) + store.damage()
+
+
+def _structure(store: ResultStore) -> list[Damage]:
+    with store._errors("check"):
+        found = [" ".join(str(r[0]).split()) for r in store._db.execute("PRAGMA integrity_check")]
+    return [] if found == ["ok"] else [Damage("database", "structure", f) for f in found]
 
 
 def repair_store(path: str | Path) -> tuple[Path, list[Damage]]:
     """Back the store up, then drop its damaged rows and only those; ``(backup, dropped)``.
 
-    A file that SQLite reports as malformed is salvaged instead: every row that can still be read
-    and validates is copied into a fresh store, which then replaces the file.
+    A file whose structure SQLite finds damaged (malformed, or failing ``integrity_check``) is
+    salvaged instead: every row that can still be read and validates is copied into a fresh
+    store, which then replaces the file.
     """
     p = Path(path)
     _check_path(str(p), readonly=True)
@@ -514,16 +525,20 @@ def repair_store(path: str | Path) -> tuple[Path, list[Damage]]:
                     store._db.backup(dst)
                 finally:
                     dst.close()
-            damaged = store.damage()
-            store.drop(damaged)
-            return backup, damaged
+            structure = _structure(store)
+            if not structure:
+                damaged = store.damage()
+                store.drop(damaged)
+                return backup, damaged
     except ConfigError as exc:
         if "is malformed" not in str(exc):
             raise
-    for suffix in ("", "-wal"):
-        if Path(str(p) + suffix).exists():
-            shutil.copyfile(str(p) + suffix, str(backup) + suffix)
-    return backup, _salvage(p)
+        for suffix in ("", "-wal"):
+            if Path(str(p) + suffix).exists():
+                shutil.copyfile(str(p) + suffix, str(backup) + suffix)
+        structure = [Damage("database", "structure", "malformed")]
+    with _SqliteErrors(str(p), "salvage"):
+        return backup, structure + _salvage(p)
 
 
 def _salvage(path: Path) -> list[Damage]:
@@ -540,11 +555,11 @@ def _salvage(path: Path) -> list[Damage]:
         except sqlite3.DatabaseError:
             schema, check = 1, "NULL"
         with ResultStore(fresh) as out:
-            for row in _readable_rows(src, "points", f"key, task, point, {check}", lost):
+            for damaged in _readable_rows(src, "points", f"key, task, point, {check}", lost):
                 try:
-                    _parse_point(schema, *row)
+                    row = _salvage_point(schema, damaged)
                 except _Damaged as exc:
-                    lost.append(Damage("points", str(row[0]), str(exc)))
+                    lost.append(Damage("points", str(damaged[0]), str(exc)))
                     continue
                 out._db.execute(
                     "INSERT OR IGNORE INTO points (key, task, point, stored, checksum)"
@@ -569,6 +584,21 @@ def _salvage(path: Path) -> list[Damage]:
         Path(str(path) + suffix).unlink(missing_ok=True)
     os.replace(fresh, path)
     return lost
+
+
+def _salvage_point(schema: int, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``row`` if it validates, else ``row`` with its key recomputed from its task when that
+    validates (checksum included): then only the table's copy of the key was damaged."""
+    try:
+        _parse_point(schema, *row)
+        return row
+    except _Damaged as first:
+        try:
+            fixed = (hashlib.sha256(canonical(loads(row[1])).encode()).hexdigest(), *row[1:])
+            _parse_point(schema, *fixed)
+        except (_Damaged, ValueError, TypeError):
+            raise first from None
+        return fixed
 
 
 def _readable_rows(
