@@ -130,7 +130,6 @@ class ResultStore:
         self.path = str(path)
         self.readonly = readonly
         self._on_damage = on_damage or _stderr_line
-        self._damaged: set[str] = set()
         self._reported: set[str] = set()
         self.schema = SCHEMA
         _check_path(self.path, readonly)
@@ -190,20 +189,16 @@ class ResultStore:
         if self.readonly:
             raise ConfigError(f"result store {self.path} is open read-only")
         task_text, point_text = canonical(task.describe()), canonical(point.to_json())
-        verb = "REPLACE" if point.key in self._damaged else "IGNORE"
+        row = (point.key, task_text, point_text, checksum(point.key, task_text, point_text))
+        insert = "INTO points (key, task, point, checksum, stored) VALUES (?, ?, ?, ?, ?)"
         with self._errors("write"):
-            self._db.execute(
-                f"INSERT OR {verb} INTO points (key, task, point, stored, checksum)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (
-                    point.key,
-                    task_text,
-                    point_text,
-                    time.time(),
-                    checksum(point.key, task_text, point_text),
-                ),
-            )
-        self._damaged.discard(point.key)
+            added = self._db.execute(f"INSERT OR IGNORE {insert}", (*row, time.time())).rowcount
+            if added == 0:
+                old = self._db.execute(
+                    "SELECT key, task, point, checksum FROM points WHERE key = ?", (point.key,)
+                ).fetchone()
+                if old is None or not _valid(_parse_point, self.schema, old):
+                    self._db.execute(f"INSERT OR REPLACE {insert}", (*row, time.time()))
 
     def count(self) -> int:
         """The number of stored point rows (damaged ones included)."""
@@ -294,8 +289,6 @@ class ResultStore:
         return self._conn
 
     def _damage(self, d: Damage) -> None:
-        if d.table == "points":
-            self._damaged.add(d.row)
         line = f"result store {self.path}: damaged {d}; treated as missing"
         if line not in self._reported:
             self._reported.add(line)
