@@ -16,9 +16,10 @@ executor's; this module only submits, collects and commits.
 Faults, handled as a job runner would: each finished point is committed as it arrives, whatever
 happens to the others; a point whose measure raises (any ``Exception``) is a failure recorded in
 :attr:`SweepResult.failures`, not stored, and tried again by the next run.  Local worker processes
-ignore SIGINT (Ctrl-C reaches the main process only, so no worker prints a traceback) and die
-with the main process however it ends: on Linux by a parent-death signal
-(``prctl(PR_SET_PDEATHSIG)``), everywhere by a watchdog thread that polls the main process.  An
+ignore SIGINT (Ctrl-C is the main process's to handle, so no worker prints a traceback) and die
+with the main process however it ends, SIGKILL included: a watchdog thread in each worker polls
+the main process every :data:`WATCHDOG_PERIOD_S` seconds, and on Linux a parent-death signal
+(``prctl(PR_SET_PDEATHSIG)``) kills a worker at once when its parent, the forkserver, goes.  An
 interrupt (``KeyboardInterrupt``) cancels what is queued, kills the running workers at once and
 propagates; every point finished before it is already in the store.  Executor specifications are
 checked (:func:`check_executor`) before anything is created, and a Dask scheduler that does not
