@@ -171,7 +171,8 @@ class ResultStore:
                 chunk = list(keys[start : start + _CHUNK])
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(
-                    f"SELECT key, task, point, checksum FROM points WHERE key IN ({marks})", chunk
+                    f"SELECT key, task, point, {self._sum} FROM points WHERE key IN ({marks})",
+                    chunk,
                 ).fetchall()
                 for row in rows:
                     try:
@@ -195,7 +196,7 @@ class ResultStore:
             added = self._db.execute(f"INSERT OR IGNORE {insert}", (*row, time.time())).rowcount
             if added == 0:
                 old = self._db.execute(
-                    "SELECT key, task, point, checksum FROM points WHERE key = ?", (point.key,)
+                    f"SELECT key, task, point, {self._sum} FROM points WHERE key = ?", (point.key,)
                 ).fetchone()
                 if old is None or not _valid(_parse_point, self.schema, old):
                     self._db.execute(f"INSERT OR REPLACE {insert}", (*row, time.time()))
@@ -246,7 +247,7 @@ class ResultStore:
         """Every damaged row, points first (reads the whole store; reports nothing)."""
         found = []
         with self._errors("read"):
-            for row in self._db.execute("SELECT key, task, point, checksum FROM points"):
+            for row in self._db.execute(f"SELECT key, task, point, {self._sum} FROM points"):
                 try:
                     _parse_point(self.schema, *row)
                 except _Damaged as exc:
@@ -265,7 +266,7 @@ class ResultStore:
             for d in damaged:
                 if d.table == "points":
                     rows = self._db.execute(
-                        "SELECT key, task, point, checksum FROM points WHERE key IS ?", (d.row,)
+                        f"SELECT key, task, point, {self._sum} FROM points WHERE key IS ?", (d.row,)
                     ).fetchall()
                     bad = [r for r in rows if not _valid(_parse_point, self.schema, r)]
                     for r in bad:
@@ -283,6 +284,11 @@ class ResultStore:
 
     # -- internals ------------------------------------------------------------------------
     @property
+    def _sum(self) -> str:
+        """The checksum column as selected (schema 1 has none)."""
+        return "NULL" if self.schema == 1 else "checksum"
+
+    @property
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             raise ConfigError(f"result store {self.path} is closed")
@@ -297,7 +303,7 @@ class ResultStore:
     def _verdict_rows(self) -> list[tuple[Any, ...]]:
         with self._errors("read"):
             return self._db.execute(
-                "SELECT claim_id, profile, verdict, keys, stored, checksum FROM verdicts"
+                f"SELECT claim_id, profile, verdict, keys, stored, {self._sum} FROM verdicts"
                 " ORDER BY claim_id, profile"
             ).fetchall()
 
