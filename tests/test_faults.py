@@ -53,20 +53,9 @@ ENV = {
 TOTAL = len(NAPPING.tasks())  # 8 widths x 4 seeds
 
 
-def _verify(store: Path, executor: str, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "wideproof.cli",
-        "verify",
-        NAPPING.id,
-        "--json",
-        "--store",
-        str(store),
-        "--executor",
-        executor,
-        *extra,
-    ]
+def _verify(store: Path, executor: str) -> list[str]:
+    """The arguments of ``wideproof verify faults.napping --json`` on ``store``."""
+    return ["verify", NAPPING.id, "--json", "--store", str(store), "--executor", executor]
 
 
 def _keys(store: Path) -> set[str]:
@@ -133,7 +122,7 @@ def _start(store: Path) -> subprocess.Popen[str]:
     """``verify`` on local processes; output to files, which an orphan cannot keep us waiting on."""
     with open(store.with_suffix(".err"), "w") as err:
         return subprocess.Popen(
-            _verify(store, "processes:2"),
+            [sys.executable, "-m", "wideproof.cli", *_verify(store, "processes:2")],
             env=ENV,
             text=True,
             start_new_session=True,
@@ -149,10 +138,12 @@ def _assert_no_orphans(helpers: set[int], why: str) -> None:
     assert not _running(helpers), f"orphans after {why}: {_running(helpers)}"
 
 
-def test_sigkill_at_random_moments_loses_no_point_and_leaves_no_orphan(tmp_path: Path) -> None:
-    """Two runs whose main process is SIGKILLed at a random moment, then a rerun: each kill
-    keeps every committed point, leaves no worker (or forkserver) running, and the rerun
-    computes exactly the missing points."""
+def test_sigkill_at_random_moments_loses_no_point_and_leaves_no_orphan(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs whose main process is SIGKILLed at a random moment, then a rerun (in this
+    process, to save an interpreter): each kill keeps every committed point, leaves no worker
+    (or forkserver) running, and the rerun computes exactly the missing points."""
     store = tmp_path / "s.sqlite"
     rng = random.Random(20261203)
     kept: set[str] = set()
@@ -170,9 +161,9 @@ def test_sigkill_at_random_moments_loses_no_point_and_leaves_no_orphan(tmp_path:
         kept = now
         assert check_store(store) == []
     assert len(kept) < TOTAL, "the kills came too late to test anything"
-    rerun = subprocess.run(_verify(store, "processes:2"), env=ENV, capture_output=True, text=True)
-    assert rerun.returncode == 0, rerun.stderr
-    doc = json.loads(rerun.stdout)
+    monkeypatch.setenv("WIDEPROOF_CLAIMS", "_fault_helpers")
+    assert main(_verify(store, "threads:2")) == 0
+    doc = json.loads(capsys.readouterr().out)
     assert (doc["points_reused"], doc["points_computed"]) == (len(kept), TOTAL - len(kept))
     with ResultStore(store, readonly=True) as st:
         _assert_points_are_the_measure(list(st.get_many(sorted(_keys(store))).values()))
