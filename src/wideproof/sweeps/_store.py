@@ -463,7 +463,9 @@ def _connect(path: str, readonly: bool) -> sqlite3.Connection:
     if readonly:
         uri = Path(path).resolve().as_uri() + "?mode=ro"
         if not os.access(Path(path).resolve().parent, os.W_OK):
-            uri += "&immutable=1"  # read-only media: no -wal/-shm can exist or be made, no writer
+            # read-only media: no -shm can be made and nobody writes; a -wal file a crashed
+            # writer left there is then not read (SQLite cannot read it without a -shm)
+            uri += "&immutable=1"
         conn = sqlite3.connect(uri, uri=True, timeout=60.0, isolation_level=None)
     else:
         conn = sqlite3.connect(path, timeout=60.0, isolation_level=None)
