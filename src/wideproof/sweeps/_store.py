@@ -463,8 +463,8 @@ def _connect(path: str, readonly: bool) -> sqlite3.Connection:
     if readonly:
         uri = Path(path).resolve().as_uri() + "?mode=ro"
         if not os.access(Path(path).resolve().parent, os.W_OK):
-            # read-only media: no -shm can be made and nobody writes; a -wal file a crashed
-            # writer left there is then not read (SQLite cannot read it without a -shm)
+            # read-only media: no -shm can be made and nobody writes; a -wal file that a
+            # crashed writer left there is not read
             uri += "&immutable=1"
         conn = sqlite3.connect(uri, uri=True, timeout=60.0, isolation_level=None)
     else:
