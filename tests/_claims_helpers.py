@@ -1,29 +1,19 @@
 """Synthetic measures and claims for the claims-engine tests (module-level, so workers import them).
 
-``power_law``: :math:`y = c\\, x^{a} e^{\\varepsilon}` with a per-seed offset and slope wobble and
-lognormal measurement noise, drawn from a numpy generator seeded by (seed, x) -- the same noise
-structure as ``formal_numerics.md`` §5.2.  The true exponent is ``task.args["a"]``.
+``power_law``: :math:`y = c\\, x^{a} e^{\\varepsilon}` (:func:`_synthetic.noisy_power_law`).  The
+true exponent is ``task.args["a"]``.
 ``slow_power_law`` sleeps first, so a test can kill a sweep in the middle.
 Loaded by the registry through ``WIDEPROOF_CLAIMS=_claims_helpers`` in the subprocess tests.
 """
 
 from __future__ import annotations
 
-import math
 import time
 
-import numpy as np
+from _synthetic import noisy_power_law as noisy_power_law
 
 from wideproof.claims import Claim, ExponentRule, Profile, ThresholdRule
 from wideproof.sweeps import Task
-
-
-def noisy_power_law(x: float, seed: int, a: float, rep: int = 0) -> float:
-    """:math:`2 x^{a + w_s} e^{o_s + 0.1 z}`; seed effects o_s ~ N(0, 0.3^2), w_s ~ N(0, 0.02^2)."""
-    seed_rng = np.random.default_rng([rep, seed])
-    offset, wobble = seed_rng.normal(0.0, 0.3), seed_rng.normal(0.0, 0.02)
-    z = np.random.default_rng([rep, seed, int(x)]).normal()
-    return 2.0 * x ** (a + wobble) * math.exp(offset + 0.1 * z)
 
 
 def power_law(task: Task) -> float:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -22,7 +19,8 @@ from _claims_helpers import noisy_power_law, power_law
 from wideproof.errors import ConfigError
 from wideproof.families import MLP
 from wideproof.results import Estimate
-from wideproof.sweeps import Grid, ResultStore, Task, compute, run_sweep
+from wideproof.sweeps import Grid, ResultStore, Task, check_store, compute, run_sweep
+from wideproof.sweeps._store import FORMAT
 
 TESTS = Path(__file__).parent
 
@@ -100,33 +98,6 @@ def test_sweep_computes_then_reuses(tmp_path: Path) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
-def test_two_processes_writing_one_store_lose_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "shared.sqlite"
-    ResultStore(path).close()
-    script = textwrap.dedent(
-        f"""
-        import sys
-        sys.path.insert(0, {str(TESTS)!r})
-        from _claims_helpers import power_law
-        from wideproof.results import Estimate
-        from wideproof.sweeps import Grid, Point, ResultStore
-        seeds = range(int(sys.argv[1]), int(sys.argv[2]))
-        with ResultStore({str(path)!r}) as store:
-            for task in Grid("width", tuple(range(2, 42)), tuple(seeds)).tasks(power_law):
-                est = Estimate(float(task.value), 0.0, 0, "exact", "float64", "cpu")
-                point = Point(task.key(), "width", task.value, task.seed, {{"value": est}}, {{}})
-                store.put(task, point)
-        """
-    )
-    procs = [
-        subprocess.Popen([sys.executable, "-c", script, lo, hi])
-        for lo, hi in (("0", "3"), ("2", "5"))
-    ]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
-    with sqlite3.connect(path) as db:
-        assert db.execute("SELECT COUNT(*) FROM points").fetchone() == (40 * 5,)
-
-
 def test_corrupt_foreign_and_unwritable_files(tmp_path: Path) -> None:
     corrupt = tmp_path / "corrupt.sqlite"
     corrupt.write_bytes(b"this is not a database at all" * 100)
@@ -146,7 +117,7 @@ def test_corrupt_foreign_and_unwritable_files(tmp_path: Path) -> None:
             ResultStore(path)
         assert str(path) in str(info.value) and "\n" not in str(info.value)
     with pytest.raises(ConfigError, match="no result store"):
-        ResultStore(tmp_path / "missing.sqlite", create=False)
+        ResultStore(tmp_path / "missing.sqlite", readonly=True)
 
 
 def test_dask_local_cluster_gives_the_same_numbers_as_local_processes() -> None:
@@ -169,3 +140,43 @@ def test_dask_local_cluster_gives_the_same_numbers_as_local_processes() -> None:
     assert [p.observations for p in on_dask.points] == [p.observations for p in local.points]
     assert os.getpid() not in {p.provenance["pid"] for p in local.points}
     assert on_dask.computed == local.computed == 6
+
+
+def test_schema_1_store_is_read_and_upgraded(tmp_path: Path) -> None:
+    """A store written before checksums (schema 1, JSON as ``json.dumps`` wrote it): a reader
+    validates its rows by content alone; the first writer adds checksums to the valid rows."""
+    import json
+
+    path = tmp_path / "old.sqlite"
+    tasks = _tasks(seeds=1)
+    points = [compute(t) for t in tasks]
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute(
+            "CREATE TABLE points (key TEXT PRIMARY KEY, task TEXT NOT NULL, point TEXT NOT NULL,"
+            " stored REAL NOT NULL)"
+        )
+        db.execute(
+            "CREATE TABLE verdicts (claim_id TEXT NOT NULL, profile TEXT NOT NULL, verdict TEXT"
+            " NOT NULL, keys TEXT NOT NULL, stored REAL NOT NULL, PRIMARY KEY (claim_id, profile))"
+        )
+        db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("schema", "1")])
+        rows = [
+            (p.key, json.dumps(t.describe()), json.dumps(p.to_json()), 0.0)
+            for t, p in zip(tasks, points, strict=True)
+        ]
+        rows[2] = (*rows[2][:2], "{not json", 0.0)
+        db.executemany("INSERT INTO points VALUES (?, ?, ?, ?)", rows)
+    keys = [p.key for p in points]
+    lines: list[str] = []
+    with ResultStore(path, readonly=True, on_damage=lines.append) as st:
+        assert st.schema == 1 and st.get_many(keys).keys() == set(keys[:2])
+    assert len(lines) == 1 and keys[2] in lines[0]
+    with ResultStore(path, on_damage=lines.append) as st:
+        assert st.schema == 2
+        again = run_sweep(tasks, store=st, executor="threads:1")
+    assert (again.computed, again.reused) == (1, 2)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() == ("2",)
+        assert db.execute("SELECT COUNT(*) FROM points WHERE checksum IS NULL").fetchone() == (0,)
+    assert check_store(path) == []

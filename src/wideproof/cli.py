@@ -8,17 +8,21 @@
   :func:`wideproof.report.table_from_store` (no recomputation);
 * ``wideproof plot ID --out FILE.(png|pdf|svg) [--store PATH] [--profile P]`` --
   :func:`wideproof.report.plot_verdict` of the stored verdict;
+* ``wideproof store check|repair PATH`` -- :func:`wideproof.sweeps.check_store` lists the
+  damaged rows (exit 1 when there are any), :func:`wideproof.sweeps.repair_store` backs the store
+  up and drops them;
 * ``wideproof prove [PATH ...] [--json]`` and ``wideproof bounds [--format ...]`` --
   :mod:`wideproof.symbolic.commands`.
 
 Usage and configuration errors (an unknown claim id or profile, an unreachable Dask scheduler, an
-unwritable or foreign store, a violated theorem hypothesis) print one line on stderr and exit 2.
+unwritable, malformed or foreign store, a violated theorem hypothesis) print one line on stderr
+and exit 2.  An interrupt (Ctrl-C) prints one line and exits 130; every point finished before it
+is in the store.  JSON output is strict (non-finite floats as ``"inf"``, ``"-inf"``, ``"nan"``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -54,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wideproof {args.verb}: error: {first}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"wideproof {args.verb}: interrupted", file=sys.stderr)
+        kept = f"; every finished point is kept in {args.store}" if args.verb == "verify" else ""
+        print(f"wideproof {args.verb}: interrupted{kept}", file=sys.stderr)
         return 130
 
 
@@ -95,6 +100,11 @@ def _parser() -> _Parser:
     p.add_argument("--profile", default=None, help="which stored profile (default: the latest)")
     p.set_defaults(run=_plot)
 
+    p = sub.add_parser("store", help="check or repair a result store")
+    p.add_argument("action", choices=("check", "repair"))
+    p.add_argument("path", metavar="PATH")
+    p.set_defaults(run=_store)
+
     p = sub.add_parser("prove", help="check the derivations in proofs/")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--json", action="store_true")
@@ -108,6 +118,7 @@ def _parser() -> _Parser:
 
 def _list(args: argparse.Namespace) -> int:
     from . import claims
+    from .sweeps._json import dumps
 
     items = claims.all()
     if args.json:
@@ -125,7 +136,7 @@ def _list(args: argparse.Namespace) -> int:
             }
             for c in items
         ]
-        print(json.dumps(doc, indent=2))
+        print(dumps(doc, indent=2))
     else:
         for c in items:
             print(f"{c.id}\n    {c.statement}\n    rule: {c.rule_text}")
@@ -135,10 +146,14 @@ def _list(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from . import claims
     from .report import VerdictTable
-    from .sweeps import ResultStore
+    from .sweeps import MAX_POINTS, ResultStore, check_executor
+    from .sweeps._json import dumps
 
     if args.all == bool(args.ids):
         raise ConfigError("give claim ids or --all (not both)")
+    if args.seeds is not None and not 1 <= args.seeds <= MAX_POINTS:
+        raise ConfigError(f"--seeds {args.seeds} must be between 1 and {MAX_POINTS}")
+    check_executor(args.executor, connect=True)
     chosen = claims.all() if args.all else tuple(claims.get(i) for i in args.ids)
     for c in chosen:  # unknown profiles and unusable grids fail before anything runs
         check_grid = getattr(c.rule, "check_grid", None)
@@ -185,7 +200,7 @@ def _verify(args: argparse.Namespace) -> int:
             "seconds": sum(r["seconds"] for r in results),
             "verdicts": results,
         }
-        print(json.dumps(doc, indent=2))
+        print(dumps(doc, indent=2))
     else:
         print()
         print(VerdictTable.of(verdicts).render("markdown"), end="")
@@ -196,7 +211,7 @@ def _table(args: argparse.Namespace) -> int:
     from .report import table_from_store
     from .sweeps import ResultStore
 
-    with ResultStore(args.store, create=False) as store:
+    with ResultStore(args.store, readonly=True) as store:
         text = table_from_store(store, args.ids or None).render(args.format)
     _emit(text, args.out)
     return 0
@@ -208,7 +223,7 @@ def _plot(args: argparse.Namespace) -> int:
     from .sweeps import ResultStore
 
     claims.get(args.id)
-    with ResultStore(args.store, create=False) as store:
+    with ResultStore(args.store, readonly=True) as store:
         stored = [
             s
             for s in store.verdicts([args.id])
@@ -222,6 +237,22 @@ def _plot(args: argparse.Namespace) -> int:
     latest = max(stored, key=lambda s: s.stored)
     path = plot_verdict(claims.Verdict.from_json(latest.verdict), args.out)
     print(path)
+    return 0
+
+
+def _store(args: argparse.Namespace) -> int:
+    from .sweeps import check_store, repair_store
+
+    if args.action == "check":
+        damaged = check_store(args.path)
+        for d in damaged:
+            print(f"damaged {d}")
+        print(f"{args.path}: {len(damaged)} damaged rows")
+        return 1 if damaged else 0
+    backup, dropped = repair_store(args.path)
+    for d in dropped:
+        print(f"dropped {d}")
+    print(f"{args.path}: dropped {len(dropped)} damaged rows; the original is kept as {backup}")
     return 0
 
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from ..claims import Verdict
 from ..errors import ConfigError
 from ..sweeps import ResultStore
-from ..sweeps._json import float_from_json, float_to_json
+from ..sweeps._json import dumps, float_from_json, float_to_json
 
 __all__ = ["DIGITS", "FORMATS", "Row", "TableFormat", "VerdictTable", "table_from_store"]
 
@@ -132,9 +132,7 @@ class VerdictTable:
     def render(self, fmt: TableFormat = "markdown") -> str:
         """The table as ``latex`` (booktabs, for ``\\input``), ``markdown``, ``csv`` or ``json``."""
         if fmt == "json":
-            import json
-
-            return json.dumps(self.to_json(), indent=2) + "\n"
+            return dumps(self.to_json(), indent=2) + "\n"
         if fmt == "csv":
             buf = io.StringIO()
             writer = csv.writer(buf, lineterminator="\n")

@@ -12,14 +12,30 @@ Executors (:func:`open_executor`), all standard :class:`concurrent.futures.Execu
 Each worker runs :func:`~wideproof.sweeps.compute`, which sets torch to one intra-op thread, so
 ``n`` workers keep ``n`` cores busy without oversubscription.  The scheduling itself is the
 executor's; this module only submits, collects and commits.
+
+Faults, handled as a job runner would: each finished point is committed as it arrives, whatever
+happens to the others; a point whose measure raises (any ``Exception``) is a failure recorded in
+:attr:`SweepResult.failures`, not stored, and tried again by the next run.  Local worker processes
+ignore SIGINT (Ctrl-C is the main process's to handle, so no worker prints a traceback) and die
+with the main process however it ends, SIGKILL included: a watchdog thread in each worker polls
+the main process every :data:`WATCHDOG_PERIOD_S` seconds, and on Linux a parent-death signal
+(``prctl(PR_SET_PDEATHSIG)``) kills a worker at once when its parent, the forkserver, goes.  An
+interrupt (``KeyboardInterrupt``) cancels what is queued, kills the running workers at once and
+propagates; every point finished before it is already in the store.  Executor specifications are
+checked (:func:`check_executor`) before anything is created, and a Dask scheduler that does not
+accept connections fails in :data:`CONNECT_TIMEOUT_S` seconds at most.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import (
@@ -42,6 +58,7 @@ __all__ = [
     "Progress",
     "SweepResult",
     "available_cores",
+    "check_executor",
     "open_executor",
     "run_sweep",
 ]
@@ -49,6 +66,9 @@ __all__ = [
 ExecutorLike = Executor | str | Any | None
 Progress = bool | Literal["auto"] | None
 DASK_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 3.0
+WATCHDOG_PERIOD_S = 0.5
+_PR_SET_PDEATHSIG = 1
 
 
 def available_cores() -> int:
@@ -66,8 +86,8 @@ class SweepResult:
         points: one :class:`Point` per task that has a result.
         computed: points computed by this run.
         reused: points found in the store.
-        failures: ``"knob=value seed=s: message"`` for each task whose measure raised
-            :class:`~wideproof.errors.NumericalError` (not stored; a rerun tries again).
+        failures: ``"knob=value seed=s: message"`` for each task whose measure raised (not
+            stored; a rerun tries again).
     """
 
     points: tuple[Point, ...]
@@ -76,44 +96,100 @@ class SweepResult:
     failures: tuple[str, ...] = ()
 
 
-@contextlib.contextmanager
-def open_executor(
-    executor: ExecutorLike = None, *, max_workers: int | None = None
-) -> Iterator[Executor]:
-    """Resolve ``executor`` (see the module docstring); shut down on exit what was opened here."""
-    if isinstance(executor, Executor):
-        yield executor
+def check_executor(executor: ExecutorLike, *, connect: bool = False) -> None:
+    """Validate an executor specification without opening anything (:class:`ConfigError`).
+
+    With ``connect``, a Dask scheduler's address is also tried (one TCP connection, closed at
+    once), so that an unreachable scheduler is reported before any work or file is created.
+    """
+    if executor is None or not isinstance(executor, str):
+        if executor is not None and not isinstance(executor, Executor):
+            if not callable(getattr(executor, "get_executor", None)):
+                raise ConfigError(
+                    f"executor={executor!r} is neither a concurrent.futures.Executor, a "
+                    "distributed.Client nor a string such as 'processes' or 'dask://HOST:PORT'"
+                )
         return
-    if executor is not None and not isinstance(executor, str):
-        if not callable(getattr(executor, "get_executor", None)):
-            raise ConfigError(
-                f"executor={executor!r} is neither a concurrent.futures.Executor, a "
-                "distributed.Client nor a string such as 'processes' or 'dask://HOST:PORT'"
-            )
-        yield executor.get_executor(pure=False)
-        return
-    spec = executor or "processes"
+    kind, host, port = _parse(executor)
+    if kind == "dask" and connect:
+        _probe(executor, host, port)
+
+
+def _probe(spec: str, host: str, port: int) -> None:
+    """Fail in :data:`CONNECT_TIMEOUT_S` at most when nothing accepts connections at the address."""
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        why = exc.strerror or str(exc) or type(exc).__name__
+        raise ConfigError(f"cannot reach the Dask scheduler at {spec}: {why}") from None
+
+
+def _parse(spec: str) -> tuple[str, str, int]:
+    """``("dask", host, port)`` or ``(kind, "", workers)`` with ``workers`` 0 for the default."""
     if spec.startswith(("dask://", "tcp://")):
-        with _dask_client(spec) as client:
-            yield client.get_executor(pure=False)
-        return
+        host, _, port = spec.partition("://")[2].rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"executor={spec!r} is not dask://HOST:PORT with a port 1-65535")
+        return "dask", host.strip("[]"), int(port)
     kind, _, count = spec.partition(":")
     if kind not in ("processes", "threads") or (count and not count.isdigit()):
         raise ConfigError(
             f"executor={spec!r} is not 'processes[:N]', 'threads[:N]' or 'dask://HOST:PORT'"
         )
-    n = int(count) if count else (max_workers or available_cores())
-    if n < 1:
+    if count and int(count) < 1:
         raise ConfigError(f"executor={spec!r} needs at least one worker")
+    return kind, "", int(count or 0)
+
+
+@contextlib.contextmanager
+def open_executor(
+    executor: ExecutorLike = None, *, max_workers: int | None = None
+) -> Iterator[Executor]:
+    """Resolve ``executor`` (see the module docstring); shut down on exit what was opened here.
+
+    On an exception (an interrupt included) queued work is cancelled and the local worker
+    processes opened here are killed rather than awaited.
+    """
+    check_executor(executor)
+    if isinstance(executor, Executor):
+        yield executor
+        return
+    if executor is not None and not isinstance(executor, str):
+        yield executor.get_executor(pure=False)
+        return
+    spec = executor or "processes"
+    kind, host, n = _parse(spec)
+    if kind == "dask":
+        with _dask_client(spec, host, n) as client:
+            yield client.get_executor(pure=False)
+        return
+    n = n or max_workers or available_cores()
     pool: Executor
     if kind == "threads":
         pool = ThreadPoolExecutor(max_workers=n)
     else:
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=_mp_context())
+        pool = ProcessPoolExecutor(
+            max_workers=n,
+            mp_context=_mp_context(),
+            initializer=_worker_init,
+            initargs=(os.getpid(),),
+        )
     try:
         yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        _abandon(pool)
+        raise
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _abandon(pool: Executor) -> None:
+    """Cancel the queued work and kill the pool's worker processes without waiting for them."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # private, but stable
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.kill()
+    for proc in procs:
+        proc.join(timeout=5.0)
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
@@ -124,21 +200,52 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _worker_init(parent: int) -> None:
+    """In each local worker: ignore SIGINT and die with the main process ``parent``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    threading.Thread(target=_watch, args=(parent,), name="wideproof-watchdog", daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    """Exit this worker as soon as process ``parent`` is gone (or a zombie)."""
+    while _alive(parent):
+        time.sleep(WATCHDOG_PERIOD_S)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            state = fh.read().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc: the signal test above is all there is
+    return state not in ("Z", "X")
+
+
 @contextlib.contextmanager
-def _dask_client(address: str) -> Iterator[Any]:
+def _dask_client(spec: str, host: str, port: int) -> Iterator[Any]:
     try:
         import distributed
     except ImportError:
         raise ConfigError(
-            f"executor={address!r} needs dask.distributed (pip install 'wideproof[dask]')"
+            f"executor={spec!r} needs dask.distributed (pip install 'wideproof[dask]')"
         ) from None
-    url = "tcp://" + address.removeprefix("dask://").removeprefix("tcp://")
+    _probe(spec, host, port)  # a closed port fails here at once, not after the client's timeout
     try:
         client_cls: Any = distributed.Client
-        client = client_cls(url, timeout=DASK_TIMEOUT_S, set_as_default=False)
+        client = client_cls(f"tcp://{host}:{port}", timeout=DASK_TIMEOUT_S, set_as_default=False)
     except (OSError, TimeoutError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {first}") from None
+        raise ConfigError(f"cannot reach the Dask scheduler at {spec}: {first}") from None
     try:
         yield client
     finally:
@@ -211,9 +318,12 @@ def _collect(
                 where = f"{task.knob}={task.value} seed={task.seed}"
                 try:
                     point = fut.result()
-                except NumericalError as exc:
-                    failures.append(f"{where}: {exc}")
-                    report(f"{where}: failed ({exc})")
+                except Exception as exc:  # a failed point, not a failed sweep
+                    why = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                    if not isinstance(exc, NumericalError):
+                        why = f"{type(exc).__name__}: {why}" if why else type(exc).__name__
+                    failures.append(f"{where}: {why}")
+                    report(f"{where}: failed ({why})")
                     continue
                 store.put(task, point)
                 found[point.key] = point

@@ -13,7 +13,10 @@ from ._task import Measure, Task
 if TYPE_CHECKING:
     from ..families import FamilySpec
 
-__all__ = ["Grid"]
+__all__ = ["MAX_POINTS", "Grid"]
+
+MAX_POINTS = 1_000_000
+"""The most (value, seed) pairs a grid may span: checked before any task is built."""
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Grid:
         knob: the knob's name (``width``, ``depth``, ``bottlenecks``, ``in_degree``, ...).
         values: distinct finite knob values.
         seeds: distinct non-negative int seeds.
+
+    At most :data:`MAX_POINTS` pairs, checked from the lengths before anything is enumerated.
     """
 
     knob: str
@@ -33,6 +38,12 @@ class Grid:
     def __post_init__(self) -> None:
         if not isinstance(self.knob, str) or not self.knob.isidentifier():
             raise ConfigError(f"knob={self.knob!r} must be a name such as 'width'")
+        size = len(self.values) * len(self.seeds)
+        if size > MAX_POINTS:
+            raise ConfigError(
+                f"a grid of {len(self.values)} {self.knob} values x {len(self.seeds)} seeds has "
+                f"{size} points; at most {MAX_POINTS} are allowed"
+            )
         values, seeds = tuple(self.values), tuple(self.seeds)
         if not values:
             raise ConfigError(f"{self.knob} values must not be empty")

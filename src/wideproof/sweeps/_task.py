@@ -6,6 +6,13 @@ process (or on a Dask worker), so it must be importable by name; it returns one
 dynamics measure may report ``{"final_loss": 0.01, "catapult": True}``).  Floats and booleans are
 recorded as an ``Estimate`` with ``error_bound=inf`` ("no certificate") and ``method="reported"``.
 
+Non-finite observations: ``inf`` and ``-inf`` are values (stored as the strings ``"inf"`` and
+``"-inf"``, see :mod:`wideproof.sweeps._json`).  A NaN among several named observations marks one
+that is undefined at this point (``jump_iteration`` of a run with no jump); the claim's rule
+decides what that means.  A point whose every observation is NaN -- a scalar measure returning
+NaN -- has no result: :func:`compute` raises :class:`~wideproof.errors.NumericalError`, so the
+point counts as failed, is not stored, and is tried again by the next run.
+
 The content key of a task hashes everything that determines its numbers: the measure's qualified
 name, the family spec's ``describe()``, the knob and its value, the measure arguments, the seed,
 dtype, device and the wideproof version.  Two claims asking for the same computation share it.
@@ -25,8 +32,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, NumericalError
 from ..results import Estimate
+from ._json import canonical
 
 if TYPE_CHECKING:
     import torch
@@ -109,8 +117,7 @@ class Task:
 
     def key(self) -> str:
         """A content hash of :meth:`describe` (SHA-256, hex)."""
-        blob = json.dumps(self.describe(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode()).hexdigest()
+        return hashlib.sha256(canonical(self.describe()).encode()).hexdigest()
 
     @property
     def torch_dtype(self) -> torch.dtype:
@@ -149,14 +156,59 @@ class Point:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Point:
+        """Inverse of :meth:`to_json`; ``ValueError`` naming the field for anything malformed."""
+        if not isinstance(data, Mapping) or set(data) != _POINT_FIELDS:
+            raise ValueError(f"a point has exactly the fields {', '.join(sorted(_POINT_FIELDS))}")
+        key, knob, value, seed = data["key"], data["knob"], data["value"], data["seed"]
+        observations, provenance = data["observations"], data["provenance"]
+        checks = {
+            "key": isinstance(key, str),
+            "knob": isinstance(knob, str),
+            "value": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "seed": isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0,
+            "observations": isinstance(observations, Mapping)
+            and bool(observations)
+            and all(_is_estimate_json(e) for e in observations.values()),
+            "provenance": isinstance(provenance, Mapping),
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"a point has an invalid {bad[0]}")
         return cls(
-            key=str(data["key"]),
-            knob=str(data["knob"]),
-            value=data["value"],
-            seed=int(data["seed"]),
-            observations={k: Estimate.from_json(v) for k, v in data["observations"].items()},
-            provenance=dict(data["provenance"]),
+            key=key,
+            knob=knob,
+            value=value,
+            seed=seed,
+            observations={str(k): Estimate.from_json(v) for k, v in observations.items()},
+            provenance=dict(provenance),
         )
+
+
+_POINT_FIELDS = frozenset({"key", "knob", "value", "seed", "observations", "provenance"})
+_ESTIMATE_TYPES: dict[str, tuple[type, ...]] = {
+    "value": (float, int, str),
+    "error_bound": (float, int, str),
+    "matvecs": (int,),
+    "method": (str,),
+    "dtype": (str,),
+    "device": (str,),
+}
+
+
+def _is_estimate_json(data: object) -> bool:
+    """Whether ``data`` is the JSON of an :class:`Estimate` (floats possibly as "inf"/"nan")."""
+    if not isinstance(data, Mapping) or set(data) != set(_ESTIMATE_TYPES):
+        return False
+    for name, types in _ESTIMATE_TYPES.items():
+        x = data[name]
+        if isinstance(x, bool) or not isinstance(x, types):
+            return False
+        if isinstance(x, str) and float in types and x not in _NON_FINITE:
+            return False
+    return True
+
+
+_NON_FINITE = frozenset({"inf", "-inf", "nan"})
 
 
 def compute(task: Task) -> Point:
@@ -211,4 +263,9 @@ def _normalize(raw: object, task: Task) -> dict[str, Estimate]:
             )
     if not out:
         raise ConfigError(f"measure {measure_name(task.measure)} returned no observations")
+    if all(math.isnan(e.value) for e in out.values()):
+        raise NumericalError(
+            f"measure {measure_name(task.measure)} returned NaN for "
+            f"{', '.join(map(repr, sorted(out)))}"
+        )
     return out

@@ -12,9 +12,12 @@ provenance, as LaTeX (booktabs), Markdown or JSON.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import sys
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +61,22 @@ def _expand(paths: list[str]) -> list[Path]:
     return out
 
 
+@contextlib.contextmanager
+def _located(path: Path) -> Iterator[None]:
+    """Turn a bug in the proof file (a NameError, ...) into one line naming its file and line."""
+    try:
+        yield
+    except (_UsageError, WideproofError, SyntaxError, ImportError):
+        raise
+    except Exception as exc:
+        where = str(path)
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if Path(frame.filename).resolve() == path.resolve():
+                where = f"{path}:{frame.lineno}"
+                break
+        raise _UsageError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+
 def _load(path: Path) -> list[Derivation]:
     name = f"_wideproof_proof_{abs(hash(str(path.resolve())))}"
     spec = importlib.util.spec_from_file_location(name, path)
@@ -66,11 +85,13 @@ def _load(path: Path) -> list[Derivation]:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        with _located(path):
+            spec.loader.exec_module(module)
     finally:
         sys.modules.pop(name, None)
     if hasattr(module, "derivation"):
-        found = module.derivation()
+        with _located(path):
+            found = module.derivation()
     elif hasattr(module, "DERIVATION"):
         found = module.DERIVATION
     else:

@@ -1,0 +1,40 @@
+"""Claims for the fault-injection tests over the cheap measures of :mod:`_fault_measures`.
+
+Loaded by the registry through ``WIDEPROOF_CLAIMS=_fault_helpers`` in the subprocess tests.
+"""
+
+from __future__ import annotations
+
+import math
+
+from _fault_measures import napping
+
+from wideproof.claims import Claim, ExponentRule, Profile
+from wideproof.claims._extra_rules import ExponentBand
+
+WIDTHS = (16, 32, 64, 128, 256, 512, 1024, 2048)
+
+
+NAPPING = Claim(
+    id="faults.napping",
+    paper="synthetic",
+    statement="y ~ x^(-1/2), measured slowly",
+    knob="width",
+    measure=napping,
+    measure_args={"a": -0.5, "sleep": 0.15},
+    rule=ExponentRule("value", predicted=-0.5),
+    profiles=dict.fromkeys(("quick", "full"), Profile(WIDTHS, tuple(range(4)))),
+)
+
+UNBOUNDED = Claim(
+    id="faults.unbounded-band",
+    paper="synthetic",
+    statement="the exponent of y is at least -1 (an exponent band open above)",
+    knob="width",
+    measure=napping,
+    measure_args={"a": -0.5, "sleep": 0.0},
+    rule=ExponentBand("value", low=-1.0, high=math.inf),
+    profiles=dict.fromkeys(("quick", "full"), Profile(WIDTHS[:4], tuple(range(3)))),
+)
+
+CLAIMS = (NAPPING, UNBOUNDED)
