@@ -31,8 +31,10 @@ from wideproof.sweeps import ResultStore
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "docs" / "tables"
 SLACK_PT = 2.0
+# a plain article with booktabs: default class options, margins and fonts
 PLAIN_ARTICLE = (
-    "\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n%s\\end{document}\n"
+    "\\documentclass{{article}}\n\\usepackage{{booktabs}}\n{preamble}"
+    "\\begin{{document}}\n{body}\\end{{document}}\n"
 )
 
 needs_tex = pytest.mark.skipif(
@@ -42,10 +44,10 @@ needs_tex = pytest.mark.skipif(
 )
 
 
-def compile_latex(body: str, workdir: Path, name: str) -> Path:
+def compile_latex(body: str, workdir: Path, name: str, preamble: str = "") -> Path:
     """Compile ``body`` inside a plain article; return the PDF; fail on an error or overflow."""
     tex = workdir / f"{name}.tex"
-    tex.write_text(PLAIN_ARTICLE % body)
+    tex.write_text(PLAIN_ARTICLE.format(preamble=preamble, body=body))
     run = subprocess.run(
         ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
         cwd=workdir,
@@ -63,10 +65,13 @@ def compile_latex(body: str, workdir: Path, name: str) -> Path:
     return workdir / f"{name}.pdf"
 
 
-def write_png(pdf: Path, target: Path) -> None:
-    """The first page of ``pdf``, cropped to its ink plus a margin, as ``target``."""
+def write_png(body: str, workdir: Path, target: Path) -> None:
+    """``body`` on one tall page of the article's text width, cropped to its ink, as ``target``
+    (a table taller than a page shows whole)."""
     from PIL import Image, ImageOps
 
+    tall = "\\pdfpageheight=60in \\textheight=58in \\pagestyle{empty}\n"
+    pdf = compile_latex(body, workdir, target.stem + "-png", preamble=tall)
     subprocess.run(
         [
             "pdftoppm",
@@ -131,7 +136,8 @@ def test_bounds_table_compiles_and_fits_the_column(tmp_path: Path, capsys) -> No
     latex = capsys.readouterr().out
     assert r"\max_i =" not in latex and r"\^{}" not in latex and "**" not in latex
     assert r"$m^{-1/2} \sqrt{\log m}$" in latex and r"$\Theta(1)$ in $m$" in latex
-    write_png(compile_latex(latex, tmp_path, "bounds"), TABLES / "bounds.png")
+    compile_latex(latex, tmp_path, "bounds")
+    write_png(latex, tmp_path, TABLES / "bounds.png")
 
 
 @needs_tex
@@ -146,7 +152,8 @@ def test_verdict_table_from_a_store_compiles_and_fits_the_column(tmp_path: Path)
     assert main(["table", "--store", str(store_path), "--out", str(out)]) == 0
     latex = out.read_text()
     assert latex.lstrip().startswith("% wideproof table") and r"\begin{table}" in latex
-    write_png(compile_latex(latex, tmp_path, "linearity"), TABLES / "linearity.png")
+    compile_latex(latex, tmp_path, "linearity")
+    write_png(latex, tmp_path, TABLES / "linearity.png")
 
 
 @needs_tex

@@ -94,9 +94,9 @@ def _greek(ch: str) -> str | None:
 
 
 def tex_text(text: str) -> str:
-    """Plain text escaped, with line-break opportunities after ``_ . / -`` (long identifiers
-    wrap in narrow columns)."""
-    return re.sub(r"(\\_|[./-])", r"\1\\allowbreak{}", tex_escape(text))
+    """Plain text escaped, with line-break opportunities after ``_`` and ``/``, and after ``.``
+    and ``-`` before a letter (long identifiers wrap in narrow columns; numbers stay whole)."""
+    return re.sub(r"(\\_|/|[.-](?=[A-Za-z]))", r"\1\\allowbreak{}", tex_escape(text))
 
 
 def tex_number(x: float, digits: int, *, siunitx: bool = False) -> str:
