@@ -187,7 +187,8 @@ def gd(
 
     Args:
         model: any :class:`~wideproof.families.Model` (MLP, UVModel, QuadraticModel, ...).
-        X, y: inputs ``(n, d)`` and targets ``(n,)`` (``(n, k)`` for ``k`` outputs).
+        X: inputs ``(n, d)``.
+        y: targets ``(n,)`` (``(n, k)`` for ``k`` outputs).
         eta: a constant rate or a schedule (:mod:`wideproof.dynamics` schedules).
         steps: the number of updates.
         loss: ``"half_sum"`` or ``"mean"`` -- required, since every threshold depends on it.
