@@ -122,7 +122,9 @@ def _parser() -> _Parser:
     p.add_argument("--profile", default=None, help="which stored profile (default: the latest)")
     p.set_defaults(run=_plot)
 
-    p = sub.add_parser("prove", help="check the derivations in proofs/")
+    p = sub.add_parser(
+        "prove", help="check the derivations in proofs/ (imports, i.e. runs, each file as Python)"
+    )
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_prove)

@@ -3,7 +3,7 @@
 A table is a tuple of :class:`Column` entries (header, alignment, cell function) applied to each
 row object, plus full-width :class:`Span` lines (group headings); :func:`latex_table` sets it as a
 ``table`` float (``table*`` with ``wide=True``, for two-column papers) whose ``tabular*`` is exactly
-``\\columnwidth`` (``\\textwidth``) wide, with the caption above and the notes below it.  Adding a
+``\\columnwidth`` (``\\textwidth``) wide, with the caption above and notes below it.  Adding a
 column to a table is adding one :class:`Column` to its spec.
 
 The output needs only ``\\usepackage{booktabs}`` (``siunitx`` too when numbers are set with

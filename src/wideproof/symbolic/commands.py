@@ -194,8 +194,8 @@ def _hypothesis_latex(name: str) -> str:
 def _latex(
     rows: list[tuple[Bound, dict[str, Scaling]]], *, wide: bool = False, standalone: bool = False
 ) -> str:
-    """The bounds grouped by paper; hypotheses numbered in the notes, the order in each knob as
-    math."""
+    """The bounds grouped by paper; hypotheses numbered (listed below the table), the order in
+    each knob as math."""
     hyps = list(dict.fromkeys(h.name for b, _ in rows for h in b.hypotheses))
     key = {name: i + 1 for i, name in enumerate(hyps)}
     columns: tuple[Column[tuple[Bound, dict[str, Scaling]]], ...] = (
