@@ -29,14 +29,22 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .errors import ConfigError, WideproofError
+
+if TYPE_CHECKING:
+    from .report import TableFormat
 
 __all__ = ["main"]
 
 
-_SUFFIX_FORMATS = {".tex": "latex", ".md": "markdown", ".csv": "csv", ".json": "json"}
+_SUFFIX_FORMATS: dict[str, TableFormat] = {
+    ".tex": "latex",
+    ".md": "markdown",
+    ".csv": "csv",
+    ".json": "json",
+}
 
 
 class _UsageError(Exception):
@@ -235,7 +243,9 @@ def _table(args: argparse.Namespace) -> int:
     from .report import table_from_store
     from .sweeps import ResultStore
 
-    fmt = args.format or _SUFFIX_FORMATS.get(Path(args.out or "").suffix.lower(), "markdown")
+    fmt: TableFormat = args.format or _SUFFIX_FORMATS.get(
+        Path(args.out or "").suffix.lower(), "markdown"
+    )
     with ResultStore(args.store, create=False) as store:
         text = table_from_store(store, args.ids or None).render(
             fmt, wide=args.wide, standalone=args.standalone, siunitx=args.siunitx
