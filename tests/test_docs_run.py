@@ -10,8 +10,9 @@ Rules, one test per block (id ``FILE:LINE``):
 * the blocks of one page run in order, in one temporary directory of that page (a page is a
   session: a file one block writes, the next one uses);
 * ```` ```python ```` blocks run in a fresh namespace; any ``test_*`` function a block defines is
-  then called (a block showing a test runs that test); a block whose first line is a comment
-  naming a file (``# my_pkg/my_claims.py``) is also saved as that file;
+  then called (a block showing a test runs that test; Hypothesis derandomized, as in CI); a
+  block whose first line is a comment naming a file (``# my_pkg/my_claims.py``) is also saved
+  as that file;
 * ```` ```bash ```` blocks run with ``bash -euo pipefail``, ``wideproof`` on PATH;
 * a comment right before a block marks it: ``<!-- docs-test: slow -->`` (a long sweep) runs only
   in the slow job (``pytest -m slow``); ``repo`` runs it from the repository root (it regenerates
@@ -24,6 +25,7 @@ Rules, one test per block (id ``FILE:LINE``):
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 from collections.abc import Iterator
@@ -114,10 +116,26 @@ def test_block_runs(
         (page / named[1]).parent.mkdir(parents=True, exist_ok=True)
         (page / named[1]).write_text(block.code)
     namespace: dict[str, Any] = {"__name__": f"docs_block_{block.line}"}
-    exec(compile(block.code, f"{block.path}:{block.line}", "exec"), namespace)
-    for name, fn in list(namespace.items()):
-        if name.startswith("test_") and callable(fn):
-            fn()
+    with _derandomized_hypothesis():
+        exec(compile(block.code, f"{block.path}:{block.line}", "exec"), namespace)
+        for name, fn in list(namespace.items()):
+            if name.startswith("test_") and callable(fn):
+                fn()
+
+
+@contextlib.contextmanager
+def _derandomized_hypothesis() -> Iterator[None]:
+    """A docs block's property test draws the same examples on every run (as in CI)."""
+    from hypothesis import settings
+
+    previous = settings.default
+    settings.register_profile("docs-blocks", settings(previous, derandomize=True, database=None))
+    settings.load_profile("docs-blocks")
+    try:
+        yield
+    finally:
+        settings.register_profile("docs-blocks-restore", previous)
+        settings.load_profile("docs-blocks-restore")
 
 
 def test_every_page_is_collected() -> None:
