@@ -174,3 +174,23 @@ def test_worst_case_verdict_table_fits(tmp_path: Path, wide: bool) -> None:
         timeout=120,
     )
     assert run.returncode == 0, run.stdout[-2000:]
+
+
+def test_siunitx_option_sets_numbers_with_num(tmp_path: Path) -> None:
+    """``--siunitx`` numbers are ``\\num{...}`` (exponent form included) and the header names the
+    package; compiled only where siunitx is installed (Debian: texlive-science)."""
+    latex = stress_table().render("latex", siunitx=True, standalone=True)
+    assert r"\num{-0.000412}" in latex and r"\num{1.23e-05}" in latex
+    assert "\\usepackage{siunitx}" in latex and "$-0.5$" not in latex
+    kpse = shutil.which("kpsewhich")
+    if kpse is None or not subprocess.run([kpse, "siunitx.sty"], capture_output=True).stdout:
+        pytest.skip("siunitx.sty not installed (texlive-science)")
+    (tmp_path / "si.tex").write_text(latex)
+    run = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "si.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout[-2000:]
