@@ -73,3 +73,19 @@ def test_the_pattern_catches_each_kind(line: str) -> None:
 
 def test_the_pattern_spares_table_notes() -> None:
     assert not OUTSIDE_REFERENCE.search("caption above the table, ``notes`` below it")
+
+
+def test_benchmarks_readme_names_only_what_exists() -> None:
+    """Every file the benchmarks README names (outside installed packages and generated output)
+    is in ``benchmarks/``, and every ``_module.name`` it cites is defined there."""
+    import ast
+
+    bench = ROOT / "benchmarks"
+    text = (bench / "README.md").read_text()
+    files = set(re.findall(r"`([\w./-]+\.(?:py|sh|md))`", text)) - {"backpack/utils/examples.py"}
+    missing = sorted(f for f in files if not (bench / f).is_file() and not (ROOT / f).is_file())
+    assert not missing and len(files) >= 10, missing
+    for module, name in set(re.findall(r"\b(_\w+)\.(?!py\b)(\w+)", text)):
+        tree = ast.parse((bench / f"{module}.py").read_text())
+        defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        assert name in defined, f"benchmarks/README.md names {module}.{name}, not in {module}.py"

@@ -44,17 +44,21 @@ needs_tex = pytest.mark.skipif(
 )
 
 
-def compile_latex(body: str, workdir: Path, name: str, preamble: str = "") -> Path:
-    """Compile ``body`` inside a plain article; return the PDF; fail on an error or overflow."""
-    tex = workdir / f"{name}.tex"
-    tex.write_text(PLAIN_ARTICLE.format(preamble=preamble, body=body))
-    run = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", tex.name],
+def pdflatex(document: str, workdir: Path, name: str) -> subprocess.CompletedProcess[str]:
+    """``pdflatex`` on ``document`` written to ``workdir/name.tex`` (stops at the first error)."""
+    (workdir / f"{name}.tex").write_text(document)
+    return subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
         cwd=workdir,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def compile_latex(body: str, workdir: Path, name: str, preamble: str = "") -> Path:
+    """Compile ``body`` inside a plain article; return the PDF; fail on an error or overflow."""
+    run = pdflatex(PLAIN_ARTICLE.format(preamble=preamble, body=body), workdir, name)
     log = (workdir / f"{name}.log").read_text(errors="replace")
     errors = [line for line in log.splitlines() if line.startswith("!")]
     assert run.returncode == 0 and not errors, (
@@ -164,15 +168,7 @@ def test_worst_case_verdict_table_fits(tmp_path: Path, wide: bool) -> None:
     if wide:  # table* floats only in two-column documents; \textwidth is the full page there
         body = "\\twocolumn\n" + body
     compile_latex(body, tmp_path, "stress")
-    standalone = table.render("latex", standalone=True)
-    (tmp_path / "alone.tex").write_text(standalone)
-    run = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "alone.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = pdflatex(table.render("latex", standalone=True), tmp_path, "alone")
     assert run.returncode == 0, run.stdout[-2000:]
 
 
@@ -185,12 +181,5 @@ def test_siunitx_option_sets_numbers_with_num(tmp_path: Path) -> None:
     kpse = shutil.which("kpsewhich")
     if kpse is None or not subprocess.run([kpse, "siunitx.sty"], capture_output=True).stdout:
         pytest.skip("siunitx.sty not installed (texlive-science)")
-    (tmp_path / "si.tex").write_text(latex)
-    run = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "si.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = pdflatex(latex, tmp_path, "si")
     assert run.returncode == 0, run.stdout[-2000:]
