@@ -98,6 +98,11 @@ def test_block_runs(
         assert shown == ci, f"{block.path}:{block.line} is not .ci/run's command"
         return
     page = _PAGE_DIRS.setdefault(block.path, tmp_path_factory.mktemp("page"))
+    for earlier in ALL:  # the files the page saved so far, even when their blocks were deselected
+        named = _FILE_COMMENT.match(earlier.code.splitlines()[0])
+        if named and earlier.path == block.path and earlier.line <= block.line:
+            (page / named[1]).parent.mkdir(parents=True, exist_ok=True)
+            (page / named[1]).write_text(earlier.code)
     if block.lang == "bash":
         run = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", block.code],
@@ -111,10 +116,6 @@ def test_block_runs(
         )
         return
     monkeypatch.chdir(page)
-    named = _FILE_COMMENT.match(block.code.splitlines()[0])
-    if named:
-        (page / named[1]).parent.mkdir(parents=True, exist_ok=True)
-        (page / named[1]).write_text(block.code)
     namespace: dict[str, Any] = {"__name__": f"docs_block_{block.line}"}
     with _derandomized_hypothesis():
         exec(compile(block.code, f"{block.path}:{block.line}", "exec"), namespace)
