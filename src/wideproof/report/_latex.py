@@ -95,8 +95,9 @@ def _greek(ch: str) -> str | None:
 
 def tex_text(text: str) -> str:
     """Plain text escaped, with line-break opportunities after ``_`` and ``/``, and after ``.``
-    and ``-`` before a letter (long identifiers wrap in narrow columns; numbers stay whole)."""
-    return re.sub(r"(\\_|/|[.-](?=[A-Za-z]))", r"\1\\allowbreak{}", tex_escape(text))
+    and ``-`` between a word and a letter (long identifiers wrap in narrow columns; numbers and
+    ``-inf`` stay whole)."""
+    return re.sub(r"(\\_|/|(?<=\w)[.-](?=[A-Za-z]))", r"\1\\allowbreak{}", tex_escape(text))
 
 
 def tex_number(x: float, digits: int, *, siunitx: bool = False) -> str:
