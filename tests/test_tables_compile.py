@@ -27,6 +27,7 @@ from wideproof.claims import Verdict
 from wideproof.cli import main
 from wideproof.report import VerdictTable
 from wideproof.sweeps import ResultStore
+from wideproof.symbolic import all_bounds
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "docs" / "tables"
@@ -56,8 +57,11 @@ def pdflatex(document: str, workdir: Path, name: str) -> subprocess.CompletedPro
     )
 
 
-def compile_latex(body: str, workdir: Path, name: str, preamble: str = "") -> Path:
-    """Compile ``body`` inside a plain article; return the PDF; fail on an error or overflow."""
+def compile_latex(
+    body: str, workdir: Path, name: str, preamble: str = "", *, fits_page: bool = False
+) -> Path:
+    """Compile ``body`` inside a plain article; return the PDF; fail on an error, an overfull
+    line, or (``fits_page``) a float taller than the page."""
     run = pdflatex(PLAIN_ARTICLE.format(preamble=preamble, body=body), workdir, name)
     log = (workdir / f"{name}.log").read_text(errors="replace")
     errors = [line for line in log.splitlines() if line.startswith("!")]
@@ -66,6 +70,8 @@ def compile_latex(body: str, workdir: Path, name: str, preamble: str = "") -> Pa
     )
     overfull = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide\)", log)]
     assert max(overfull, default=0.0) <= SLACK_PT, f"{name}: overfull boxes {overfull} pt"
+    too_tall = re.findall(r"Float too large for page by ([\d.]+)pt", log)
+    assert not (fits_page and too_tall), f"{name}: taller than the page by {too_tall} pt"
     return workdir / f"{name}.pdf"
 
 
@@ -142,6 +148,18 @@ def test_bounds_table_compiles_and_fits_the_column(tmp_path: Path, capsys) -> No
     assert r"$m^{-1/2} \sqrt{\log m}$" in latex and r"$\Theta(1)$ in $m$" in latex
     compile_latex(latex, tmp_path, "bounds")
     write_png(latex, tmp_path, TABLES / "bounds.png")
+
+
+@needs_tex
+@pytest.mark.parametrize(
+    "paper", ["liu2020", "liu2022.assembly", "zhu2022", "banerjee2023", "liu2022.plstar", "zhu2024"]
+)
+def test_each_papers_bounds_fit_one_page(tmp_path: Path, capsys, paper: str) -> None:
+    assert main(["bounds", paper, "--format", "latex"]) == 0
+    latex = capsys.readouterr().out
+    rows = [ln for ln in latex.splitlines() if ln.startswith(r"\raggedright \texttt")]
+    assert len(rows) == sum(b.name.startswith(paper) for b in all_bounds()) > 0
+    compile_latex(latex, tmp_path, "paper", fits_page=True)
 
 
 @needs_tex

@@ -10,7 +10,8 @@
 * ``wideproof plot ID --out FILE.(png|pdf|svg) [--store PATH] [--profile P]`` --
   :func:`wideproof.report.plot_verdict` of the stored verdict;
 * ``wideproof prove [PATH ...] [--json]`` (imports, i.e. executes, each proof file as Python) and
-  ``wideproof bounds [--format ...] [--wide] [--standalone]`` -- :mod:`wideproof.symbolic.commands`;
+  ``wideproof bounds [NAME ...] [--format ...] [--wide] [--standalone]`` --
+  :mod:`wideproof.symbolic.commands`;
 * ``wideproof --version``.
 
 Output cut short by a closed pipe (``wideproof list --json | head``) ends quietly with exit code
@@ -137,7 +138,8 @@ def _parser() -> _Parser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_prove)
 
-    p = sub.add_parser("bounds", help="print every symbolic bound")
+    p = sub.add_parser("bounds", help="print the symbolic bounds")
+    p.add_argument("names", nargs="*", metavar="NAME", help="name prefixes (default: every bound)")
     p.add_argument("--format", default="markdown", choices=("latex", "markdown", "json"))
     _latex_options(p)
     p.set_defaults(run=_bounds)
@@ -286,7 +288,9 @@ def _prove(args: argparse.Namespace) -> int:
 def _bounds(args: argparse.Namespace) -> int:
     from .symbolic.commands import bounds_command
 
-    return bounds_command(str(args.format), wide=args.wide, standalone=args.standalone)
+    return bounds_command(
+        str(args.format), names=tuple(args.names), wide=args.wide, standalone=args.standalone
+    )
 
 
 def _emit(text: str, out: str | None) -> None:

@@ -127,8 +127,9 @@ def _exponents(b: Bound) -> dict[str, Scaling]:
     return out
 
 
-def _rows() -> list[tuple[Bound, dict[str, Scaling]]]:
-    return [(b, _exponents(b)) for b in all_bounds()]
+def _rows(prefixes: tuple[str, ...] = ()) -> list[tuple[Bound, dict[str, Scaling]]]:
+    """The bounds whose names start with one of ``prefixes`` (all when none), with exponents."""
+    return [(b, _exponents(b)) for b in all_bounds() if not prefixes or b.name.startswith(prefixes)]
 
 
 def _md_escape(text: str) -> str:
@@ -237,9 +238,12 @@ def _latex(
     )
 
 
-def bounds_command(fmt: str, *, wide: bool = False, standalone: bool = False) -> int:
-    """Print every bound as a ``latex``, ``markdown`` or ``json`` table; return the exit code.
+def bounds_command(
+    fmt: str, *, names: tuple[str, ...] = (), wide: bool = False, standalone: bool = False
+) -> int:
+    """Print the bounds as a ``latex``, ``markdown`` or ``json`` table; return the exit code.
 
+    ``names``: name prefixes to keep (``liu2020`` keeps every ``liu2020.*`` bound; default all).
     LaTeX: a ``table`` float ``\\columnwidth`` wide (``wide``: a ``table*`` for two-column
     papers) needing only ``booktabs``; ``standalone``: a complete document.
     """
@@ -249,7 +253,13 @@ def bounds_command(fmt: str, *, wide: bool = False, standalone: bool = False) ->
             file=sys.stderr,
         )
         return 2
-    rows = _rows()
+    rows = _rows(names)
+    if not rows:
+        print(
+            f"wideproof bounds: error: no bound name starts with {', '.join(names)}",
+            file=sys.stderr,
+        )
+        return 2
     if fmt == "json":
         doc: Any = [b.to_json(ex) for b, ex in rows]
         print(json.dumps(doc, indent=2))
