@@ -176,6 +176,16 @@ def test_verdict_table_from_a_store_compiles_and_fits_the_column(tmp_path: Path)
     assert latex.lstrip().startswith("% wideproof table") and r"\begin{table}" in latex
     compile_latex(latex, tmp_path, "linearity")
     write_png(latex, tmp_path, TABLES / "linearity.png")
+    # the claims a paper section cites (here the Hessian-width ones, 14 rows) fit one page
+    cited = [
+        "liu2020.hessian-width",
+        "liu2020.hessian-ball",
+        "liu2020.nonlinear-output",
+        "liu2020.kernel-change",
+        "banerjee2022.hessian-width",
+    ]
+    assert main(["table", *cited, "--store", str(store_path), "--out", str(out)]) == 0
+    compile_latex(out.read_text(), tmp_path, "cited", fits_page=True)
 
 
 @needs_tex
