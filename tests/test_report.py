@@ -52,8 +52,10 @@ def test_formats_render_the_same_numbers_and_json_round_trips() -> None:
     latex, markdown = table.render("latex"), table.render("markdown")
     for x in (FIT.exponent, FIT.ci_low, FIT.ci_high):
         assert f"${x:.3g}$" in latex and f"{x:.3g}" in markdown
-    assert r"paper.fit\_claim" in latex and r"h\_norm" in latex and r"95\%" in latex
-    assert latex.startswith(r"\begin{tabular}") and r"\midrule" in latex
+    assert r"paper.\allowbreak{}fit\_\allowbreak{}claim" in latex and r"h\_\allowbreak{}norm" in latex
+    assert r"[95\% CI]" in latex  # a uniform confidence level is stated once, in the header
+    assert r"\begin{tabular*}{\columnwidth}" in latex and r"\midrule" in latex
+    assert "(profile" not in latex and "Profile" in latex  # two profiles: a column
     assert markdown.count("\n") == 4 and "| paper.events | full |" in markdown
     with pytest.raises(ConfigError):
         table.render("html")  # type: ignore[arg-type]

@@ -4,15 +4,21 @@
 * ``wideproof verify ID ... | --all [--profile quick|full] [--device cpu|cuda] [--executor E]
   [--store PATH] [--seeds N] [--json]`` -- :meth:`Claim.verify` for each claim; exit 0 when all
   HOLD, 1 when any FAILS or is INCONCLUSIVE;
-* ``wideproof table [ID ...] [--store PATH] [--format latex|markdown|csv|json] [--out FILE]`` --
-  :func:`wideproof.report.table_from_store` (no recomputation);
+* ``wideproof table [ID ...] [--store PATH] [--format latex|markdown|csv|json] [--out FILE]
+  [--wide] [--standalone] [--siunitx]`` -- :func:`wideproof.report.table_from_store` (no
+  recomputation); the format defaults to the suffix of ``--out`` (``.tex .md .csv .json``);
 * ``wideproof plot ID --out FILE.(png|pdf|svg) [--store PATH] [--profile P]`` --
   :func:`wideproof.report.plot_verdict` of the stored verdict;
 * ``wideproof store check|repair PATH`` -- :func:`wideproof.sweeps.check_store` lists the
   damaged rows (exit 1 when there are any), :func:`wideproof.sweeps.repair_store` backs the store
   up and drops them;
-* ``wideproof prove [PATH ...] [--json]`` and ``wideproof bounds [--format ...]`` --
-  :mod:`wideproof.symbolic.commands`.
+* ``wideproof prove [PATH ...] [--json]`` (imports, i.e. executes, each proof file as Python) and
+  ``wideproof bounds [NAME ...] [--format ...] [--wide] [--standalone]`` --
+  :mod:`wideproof.symbolic.commands`;
+* ``wideproof --version``.
+
+Output cut short by a closed pipe (``wideproof list --json | head``) ends quietly with exit code
+0: the reader has what it asked for.
 
 Usage and configuration errors (an unknown claim id or profile, an unreachable Dask scheduler, an
 unwritable, malformed or foreign store, a violated theorem hypothesis) print one line on stderr
@@ -23,14 +29,27 @@ is in the store.  JSON output is strict (non-finite floats as ``"inf"``, ``"-inf
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .errors import ConfigError, WideproofError
 
+if TYPE_CHECKING:
+    from .report import TableFormat
+
 __all__ = ["main"]
+
+
+_SUFFIX_FORMATS: dict[str, TableFormat] = {
+    ".tex": "latex",
+    ".md": "markdown",
+    ".csv": "csv",
+    ".json": "json",
+}
 
 
 class _UsageError(Exception):
@@ -50,9 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except SystemExit as exc:  # --help, --version
+        return exc.code if isinstance(exc.code, int) else 0
     try:
         code: int = args.run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code
+    except BrokenPipeError:
+        # the reader (`| head`) closed the pipe: it has what it wanted; stay quiet
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (WideproofError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"wideproof {args.verb}: error: {first}", file=sys.stderr)
@@ -64,9 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> _Parser:
+    from . import __version__
     from .sweeps import DEFAULT_STORE
 
     parser = _Parser(prog="wideproof", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--version", action="version", version=f"wideproof {__version__}")
     sub = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
 
     p = sub.add_parser("list", help="list the registered claims")
@@ -89,8 +118,15 @@ def _parser() -> _Parser:
     p = sub.add_parser("table", help="render stored verdicts as a table")
     p.add_argument("ids", nargs="*", metavar="ID", help="claim ids (default: all stored)")
     p.add_argument("--store", default=DEFAULT_STORE, help=f"result store (default {DEFAULT_STORE})")
-    p.add_argument("--format", default="markdown", choices=("latex", "markdown", "csv", "json"))
+    p.add_argument(
+        "--format",
+        default=None,
+        choices=("latex", "markdown", "csv", "json"),
+        help="default: from the --out suffix (.tex .md .csv .json), else markdown",
+    )
     p.add_argument("--out", default=None, help="write to FILE instead of stdout")
+    _latex_options(p)
+    p.add_argument("--siunitx", action="store_true", help="LaTeX: numbers as siunitx \\num")
     p.set_defaults(run=_table)
 
     p = sub.add_parser("plot", help="log-log plot of a stored verdict")
@@ -105,15 +141,28 @@ def _parser() -> _Parser:
     p.add_argument("path", metavar="PATH")
     p.set_defaults(run=_store)
 
-    p = sub.add_parser("prove", help="check the derivations in proofs/")
+    p = sub.add_parser(
+        "prove", help="check the derivations in proofs/ (imports, i.e. runs, each file as Python)"
+    )
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_prove)
 
-    p = sub.add_parser("bounds", help="print every symbolic bound")
+    p = sub.add_parser("bounds", help="print the symbolic bounds")
+    p.add_argument("names", nargs="*", metavar="NAME", help="name prefixes (default: every bound)")
     p.add_argument("--format", default="markdown", choices=("latex", "markdown", "json"))
+    _latex_options(p)
     p.set_defaults(run=_bounds)
     return parser
+
+
+def _latex_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wide", action="store_true", help="LaTeX: a table* float (\\textwidth, two-column papers)"
+    )
+    p.add_argument(
+        "--standalone", action="store_true", help="LaTeX: a complete document, not a fragment"
+    )
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -211,8 +260,13 @@ def _table(args: argparse.Namespace) -> int:
     from .report import table_from_store
     from .sweeps import ResultStore
 
+    fmt: TableFormat = args.format or _SUFFIX_FORMATS.get(
+        Path(args.out or "").suffix.lower(), "markdown"
+    )
     with ResultStore(args.store, readonly=True) as store:
-        text = table_from_store(store, args.ids or None).render(args.format)
+        text = table_from_store(store, args.ids or None).render(
+            fmt, wide=args.wide, standalone=args.standalone, siunitx=args.siunitx
+        )
     _emit(text, args.out)
     return 0
 
@@ -222,7 +276,7 @@ def _plot(args: argparse.Namespace) -> int:
     from .report import plot_verdict
     from .sweeps import ResultStore
 
-    claims.get(args.id)
+    # the stored verdict is all a plot needs: a user claim plots without WIDEPROOF_CLAIMS
     with ResultStore(args.store, readonly=True) as store:
         stored = [
             s
@@ -265,7 +319,9 @@ def _prove(args: argparse.Namespace) -> int:
 def _bounds(args: argparse.Namespace) -> int:
     from .symbolic.commands import bounds_command
 
-    return bounds_command(str(args.format))
+    return bounds_command(
+        str(args.format), names=tuple(args.names), wide=args.wide, standalone=args.standalone
+    )
 
 
 def _emit(text: str, out: str | None) -> None:

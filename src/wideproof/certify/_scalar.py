@@ -40,7 +40,7 @@ class Backend(Generic[S]):
 
     ``functions`` maps a sympy function class (``sp.tanh``) to its implementation; anything
     not listed is refused by the translator, so a ball can never reach ``math.*`` and silently
-    collapse to its midpoint (formal_numerics.md §1.4, pitfall 1).
+    collapse to its midpoint (``sympy.lambdify`` can map ``cosh`` to ``math.cosh``).
     """
 
     name: str

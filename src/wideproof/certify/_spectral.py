@@ -1,6 +1,6 @@
 """Certified spectral norms of symmetric matrices, and of a small model's Hessian.
 
-A-posteriori certificate (formal_numerics.md §1.2).  Let :math:`X` be approximate eigenvectors
+A-posteriori certificate.  Let :math:`X` be approximate eigenvectors
 of the symmetric :math:`A` (float64 ``eigh``, taken exactly) and, in ball arithmetic,
 
 .. math::

@@ -11,8 +11,9 @@ both the natural ball value and the mean-value form bound :math:`g` on :math:`T`
 and :math:`|g(c)|` bounds the supremum from below.  Boxes are split, the one with the largest
 upper bound first, and dropped once their upper bound falls below the best lower bound, until
 the two bounds are ``tol`` apart.  The natural bound overshoots linearly in :math:`\\rho`
-(formal_numerics.md §1.3); near a maximizer :math:`g'(T) = O(\\rho)`, so the mean-value form
-overshoots like :math:`\\rho^2` and few boxes stay alive there.
+(``tests/test_certify.py`` encloses :math:`\\sup_{[-3,3]}|\\tanh''| = 4\\sqrt3/9` this way); near
+a maximizer :math:`g'(T) = O(\\rho)`, so the mean-value form overshoots like :math:`\\rho^2` and
+few boxes stay alive there.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 r"""Catapult detection on a loss trace, and the lazy / catapult / divergent phase of a GD run.
 
-**Detector** (our operational rule; the SGD-catapult paper's counting rule is not recoverable,
-catapult notes §3.2).  Scan the trace :math:`L_0, L_1, \dots` left to right.  A step :math:`t` is a
-candidate start when the loss rises, :math:`L_{t+1} > L_t`, from a pre-spike level
+**Detector** (our operational rule; Zhu, Liu, Radhakrishnan & Belkin 2024, "Catapults in SGD",
+arXiv 2306.04815, do not state a counting rule).  Scan the trace :math:`L_0, L_1, \dots` left to
+right.  A step :math:`t` is a candidate start when the loss rises, :math:`L_{t+1} > L_t`, from a pre-spike level
 :math:`L_t\ge` ``min_level`` :math:`\cdot L_0`.  Its end is the first :math:`e\in(t, t+k]` with
 :math:`L_e\le L_t` (:math:`k` = ``return_window``), and its peak the step :math:`p\in(t, e)` of the
 largest loss.  It is an episode when :math:`L_p\ge c\,L_t` (:math:`c` = ``spike_factor``); the scan
@@ -12,10 +12,11 @@ one smaller than :math:`c`.
 
 Run it on the *full* training loss: per-batch SGD losses fluctuate by more than :math:`c` from batch
 to batch and give hundreds of false episodes; the floor ``min_level`` keeps float round-off at
-converged losses (~1e-12 in float32) from counting (feasibility/dynamics.md §5, recommended rule
+converged losses (~1e-12 in float32) from counting (the rule the ``zhu2023sgd`` claims use:
 :math:`c = 2`, :math:`k = 50`, floor :math:`10^{-2}L_0`).
 
-**Phase** of a GD run (catapult notes §1.4; outcome rule of feasibility/dynamics.md §1):
+**Phase** of a GD run (the phases of Lewkowycz, Bahri, Dyer, Sohl-Dickstein & Gur-Ari 2020, arXiv
+2003.02218):
 ``"diverged"`` when the trainer stopped on divergence; ``"lazy"`` when the loss never increases;
 ``"catapult"`` when the loss rises above :math:`L_0` and then converges
 (:math:`L_T\le` ``converged_ratio`` :math:`\cdot L_0`); ``"unresolved"`` otherwise (for example a

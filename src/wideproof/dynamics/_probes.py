@@ -7,28 +7,28 @@ With residuals :math:`r = F(w_t) - y` (flattened, length :math:`nk`), the tangen
 
 * ``grad_norm_sq`` -- :math:`\|\nabla\mathcal L(w_t)\|^2` of the full training loss, by autograd;
 * ``kernel_grad_norm_sq`` -- :math:`c^2\,r^TKr`, which equals ``grad_norm_sq`` exactly since
-  :math:`\nabla\mathcal L = cJ^Tr` (the PL* identity, linearity notes §2.4); computed from the
+  :math:`\nabla\mathcal L = cJ^Tr` (the PL* identity; Liu, Zhu & Belkin 2022, arXiv 2003.00307); computed from the
   kernel, not from the gradient;
 * ``lambda_max``, ``lambda_min``, ``kernel_top`` -- :math:`\lambda_1`, :math:`\lambda_{nk}` and
   :math:`(\lambda_1..\lambda_s)`; the PL* inequality reads
   :math:`\|\nabla\mathcal L\|^2\ge 2c\,\lambda_{\min}(K)\,\mathcal L` (Liu, Zhu, Belkin 2022,
-  PL* with :math:`\mu = \lambda_{\min}`, linearity notes §2.4);
+  PL* with :math:`\mu = \lambda_{\min}`);
 * ``projected_loss`` -- :math:`\Pi_i\mathcal L = \tfrac c2\langle p_i, r\rangle^2` for
   :math:`i\le s`, and ``complement_loss`` :math:`= \tfrac c2\sum_{i>s}\langle p_i,r\rangle^2`; they
   sum to :math:`\mathcal L` (Zhu et al. 2024 "Catapults in SGD", the top-eigenspace loss
   :math:`\mathcal P_s\mathcal L`; Zhu et al. 2024 NQM, Prop. 9 for :math:`\Pi_i`);
 * ``mean_grad_sq`` -- :math:`\|\nabla_w\bar G\|^2 = \mathbf 1^TK\mathbf 1/n^2` with
   :math:`\bar G = \frac1n\sum_i f(w; x_i)` (Banerjee et al. 2023, Thm 5.1: RSC holds when it is
-  :math:`\Omega(\mathrm{poly}(L)/\sqrt m)`; it is :math:`\ge\lambda_{\min}(K)/n`, linearity notes
-  §6.4), and ``mean_grad_cosine`` -- :math:`|\cos(\nabla\mathcal L, \nabla\bar G)| =
+  :math:`\Omega(\mathrm{poly}(L)/\sqrt m)`; it is :math:`\ge\lambda_{\min}(K)/n`, as
+  ``proofs/rsc_proof.py`` derives), and ``mean_grad_cosine`` -- :math:`|\cos(\nabla\mathcal L, \nabla\bar G)| =
   |\mathbf 1^TKr|/\sqrt{\mathbf 1^TK\mathbf 1\; r^TKr}`, the :math:`\kappa` of the restricted set
   :math:`Q_\kappa` reached by a full-batch GD step (for :math:`k` outputs :math:`\mathbf 1` has
   length :math:`nk`);
 * ``distance`` -- :math:`\|w_t - w_0\|_2`;
 * ``agop_alignment`` --
   :math:`\rho(G(f_t), G^*) = \langle G(f_t),G^*\rangle_F/(\|G(f_t)\|_F\|G^*\|_F)` with
-  :math:`G(f) = \frac1N\sum_j\nabla_xf(x_j)\nabla_xf(x_j)^T` over ``agop_inputs`` (catapult
-  notes §0; Zhu et al. 2024 "Catapults in SGD", Def. 2);
+  :math:`G(f) = \frac1N\sum_j\nabla_xf(x_j)\nabla_xf(x_j)^T` over ``agop_inputs`` (Zhu et
+  al. 2024, "Catapults in SGD", arXiv 2306.04815, Def. 2);
 * ``outputs`` -- :math:`F(w_t)` on the training inputs.
 
 Eigenvectors of a repeated eigenvalue are not unique, so the individual :math:`\Pi_i` are only

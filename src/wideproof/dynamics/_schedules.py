@@ -6,7 +6,7 @@ convention's :math:`\eta_{crit}` conversion and a lazily computed :math:`\lambda
 on the full training set (computed only when a schedule asks for it).
 
 :class:`SupercriticalRamp` is the protocol that produces repeated catapults in full-batch GD
-(Zhu et al. 2024, "Catapults in SGD", Fig. 3; catapult notes §3.2): start below
+(Zhu et al. 2024, "Catapults in SGD", arXiv 2306.04815, Fig. 3): start below
 :math:`\eta_{crit}`; at each milestone set :math:`\eta = \text{factor}\cdot\eta_{crit}(w_t)`
 with the *current* sharpness.  Each catapult lowers :math:`\lambda_{\max}` below
 :math:`2/(c\eta)`, so the next increase is super-critical again.  With ``factor < 2`` the new rate

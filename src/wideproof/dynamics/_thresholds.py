@@ -2,8 +2,8 @@ r"""Learning-rate thresholds of GD on the squared loss, converted between loss c
 
 Write the residuals :math:`r = F(w) - y\in\mathbb R^n`, the Jacobian
 :math:`J = \partial F/\partial w` and the tangent kernel :math:`K = JJ^T`.  Both conventions are
-:math:`\mathcal L = \tfrac c2\|r\|^2` with a convention factor :math:`c` (catapult notes §0,
-"normalisation trap"):
+:math:`\mathcal L = \tfrac c2\|r\|^2` with a convention factor :math:`c` (every threshold depends on it: the
+normalisation trap):
 
 * ``"half_sum"``: :math:`\mathcal L = \tfrac12\sum_i r_i^2`, :math:`c = 1`;
 * ``"mean"``: :math:`\mathcal L = \tfrac1n\sum_i r_i^2`, :math:`c = 2/n`.
@@ -20,7 +20,8 @@ that of :math:`K`.  GD on the linearized model is stable iff
 i.e. :math:`2/\lambda` and :math:`4/\lambda` for ``"half_sum"`` (Zhu et al. 2024, Def. 2;
 Lewkowycz et al. 2020, §2) and :math:`n/\lambda` and :math:`2n/\lambda` for ``"mean"``.
 :math:`\eta_{max} = 4/\lambda` is the divergence threshold of the uv model and of the
-single-example NQM (catapult notes §1.4, §2.3); for real networks it is architecture dependent.
+single-example NQM (Lewkowycz et al. 2020, arXiv 2003.02218; Zhu, Liu, Radhakrishnan & Belkin 2024,
+arXiv 2205.11787); for real networks it is architecture dependent.
 The dimensionless :func:`sharpness_product` :math:`c\,\eta\,\lambda` is the "ηλ" of the catapult
 papers in either convention: 2 at :math:`\eta_{crit}`, 4 at :math:`\eta_{max}`.
 """

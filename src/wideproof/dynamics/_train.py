@@ -10,7 +10,7 @@ that epoch).  The same seed gives the same batches and, on one device, the same 
 
 Thresholds depend on the convention (:func:`wideproof.dynamics.eta_crit`): with the mean loss a
 batch of size :math:`b` has :math:`\eta_{crit}(B) = b/\lambda_{\max}(K_B)`, so small batches turn
-super-critical first (catapult notes §0, feasibility/dynamics.md §5).
+super-critical first.
 
 Divergence: at every step the full loss, and the gradient used for the update, are checked; a
 non-finite value or a loss above ``divergence_threshold`` either raises
@@ -187,7 +187,8 @@ def gd(
 
     Args:
         model: any :class:`~wideproof.families.Model` (MLP, UVModel, QuadraticModel, ...).
-        X, y: inputs ``(n, d)`` and targets ``(n,)`` (``(n, k)`` for ``k`` outputs).
+        X: inputs ``(n, d)``.
+        y: targets ``(n,)`` (``(n, k)`` for ``k`` outputs).
         eta: a constant rate or a schedule (:mod:`wideproof.dynamics` schedules).
         steps: the number of updates.
         loss: ``"half_sum"`` or ``"mean"`` -- required, since every threshold depends on it.

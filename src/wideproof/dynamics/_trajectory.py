@@ -107,7 +107,7 @@ class Trajectory:
         :math:`\\|\\nabla\\mathcal L\\|^2/(2c\\,\\lambda_{\\min}(K)\\,\\mathcal L)`.
 
         At least 1 whenever :math:`\\mathcal L > 0` (the PL* inequality with
-        :math:`\\mu = \\lambda_{\\min}(K)`; linearity notes §2.4); ``inf`` where the bound is 0.
+        :math:`\\mu = \\lambda_{\\min}(K)`; Liu, Zhu & Belkin 2022, arXiv 2003.00307); ``inf`` where the bound is 0.
         """
         grads = self.series("grad_norm_sq")
         lmin = self.series("lambda_min")

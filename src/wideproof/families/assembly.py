@@ -7,7 +7,7 @@
 with disjoint sub-model parameters :math:`\\theta_i = (w_i \\in \\mathbb R^{h\\times d}, a_i\\in\\mathbb R^h)`,
 all :math:`\\mathcal N(0,1)`, and :math:`s(m) = \\sqrt m` (``"ntk"``) or :math:`m` (``"mean-field"``).
 With ``dominance`` :math:`c > 0` the first coefficient is set to :math:`v_1 = c\\,s(m)`, so one
-sub-model dominates the assembly (linearity notes §3.3: then nothing decays).  Because the
+sub-model dominates the assembly (then nothing decays; Liu, Zhu & Belkin 2022, arXiv 2203.05104, §3).  Because the
 parameters are disjoint, :math:`H_f` is block diagonal over sub-models:
 :math:`\\|H_f\\| \\le s(m)^{-1}\\max_i(|v_i|\\|H_{g_i}\\| + \\|\\nabla g_i\\|)`.
 """

@@ -1,6 +1,6 @@
 """Deep linear networks with linear bottlenecks (Zhu, Pandit, Belkin 2022, arXiv 2206.15058).
 
-Linearity notes §5.3: identity activations, NTK scaling,
+Zhu, Pandit & Belkin 2022 (arXiv 2206.15058): identity activations, NTK scaling,
 :math:`h^{(l)} = W^{(l)} h^{(l-1)} / \\sqrt{m_{l-1}}`, :math:`W^{(l)}_{ij}\\sim\\mathcal N(0,1)`.
 ``bottlenecks`` :math:`= B-1` layers of fixed width ``bottleneck_width`` separate :math:`B` blocks;
 each block maps its input through ``layers_per_block`` wide layers of width :math:`m` and then

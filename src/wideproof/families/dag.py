@@ -1,6 +1,6 @@
 """Networks on directed acyclic graphs (Zhu, Liu, Belkin 2022, arXiv 2205.11786, §3-§4).
 
-Every non-input neuron :math:`v` computes (linearity notes §4.3)
+Every non-input neuron :math:`v` computes (Zhu, Liu & Belkin 2022, arXiv 2205.11786)
 
 .. math::
     f_v = \\sigma\\Big(\\frac{1}{\\sqrt{|\\mathrm{in}(v)|}} \\sum_{u\\in\\mathrm{in}(v)} w_{(u,v)} f_u\\Big),

@@ -1,6 +1,6 @@
 """Fully connected networks in NTK and standard parameterization (Liu, Zhu, Belkin 2020, §3).
 
-NTK parameterization (linearity notes §1.3), for hidden layers :math:`l = 1..L`:
+NTK parameterization (Liu, Zhu & Belkin 2020, arXiv 2010.01092, §3), for hidden layers :math:`l = 1..L`:
 
 .. math::
     \\alpha^{(0)} = x,\\quad \\alpha^{(l)} = \\sigma\\Big(\\tfrac{1}{\\sqrt{m_{l-1}}} W^{(l)}\\alpha^{(l-1)}\\Big),
@@ -17,8 +17,9 @@ Initializations (``initialization``):
 * ``"antisymmetric"`` -- the second half of every hidden layer copies the first half and the output
   weights of the second half are the negated first half, so the pre-output is 0 at
   initialization (exactly in exact arithmetic; in floating point up to the rounding of the
-  cancelling halves, whose order the GEMM kernel chooses) (used to place the non-linear output at a chosen point via ``output_shift``);
-* ``"rsc"`` -- Banerjee et al. 2023, Assumption 2 (linearity notes §6.3):
+  cancelling halves, whose order the GEMM kernel chooses) (used to place the non-linear output
+  at a chosen point via ``output_shift``);
+* ``"rsc"`` -- Banerjee et al. 2023 (arXiv 2209.15106), Assumption 2:
   :math:`\\sigma_0 = \\sigma_1 / (2(1 + \\sqrt{\\log m / (2m)}))` for the hidden weights and a
   uniformly random unit output vector :math:`v_0`.
 """

@@ -1,10 +1,12 @@
 """The uv model (Lewkowycz et al. 2020) and the neural quadratic model of any model (Zhu et al.).
 
-uv model (catapult notes §1.2): :math:`f(x) = v^T u\\, x / \\sqrt m` with :math:`u\\in\\mathbb R^{m\\times d}`,
+uv model (Lewkowycz et al. 2020, arXiv 2003.02218): :math:`f(x) = v^T u\\, x / \\sqrt m` with
+:math:`u\\in\\mathbb R^{m\\times d}`,
 :math:`v\\in\\mathbb R^m`, entries :math:`\\mathcal N(0,1)`; for :math:`d = 1, x = 1` its tangent kernel
 is :math:`\\lambda = (\\|u\\|^2 + \\|v\\|^2)/m`.
 
-Neural quadratic model (NQM, catapult notes §2.1) of a model :math:`f` around :math:`w_0`:
+Neural quadratic model (NQM; Zhu, Liu, Radhakrishnan & Belkin 2024, arXiv 2205.11787) of a model
+:math:`f` around :math:`w_0`:
 
 .. math::
     f_{quad}(w; x) = f(w_0; x) + \\nabla f(w_0; x)^T\\delta + \\tfrac12 \\delta^T H_f(w_0; x)\\,\\delta,

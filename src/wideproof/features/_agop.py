@@ -1,7 +1,7 @@
 r"""Average gradient outer product (AGOP), PSD matrix powers, matrix cosine, NFA correlation.
 
 AGOP of :math:`f:\mathbb R^d\to\mathbb R^c` over points :math:`x^{(1)},\dots,x^{(m)}`
-(Mallinar et al. 2025, Def. 2.1; catapult_agop.md §0):
+(Mallinar et al. 2025, arXiv 2407.20199, Def. 2.1):
 
 .. math:: G(f) = \frac1m\sum_j J_j J_j^\top,\qquad J_j = \frac{\partial f(x^{(j)})}{\partial x}
           \in\mathbb R^{d\times c},

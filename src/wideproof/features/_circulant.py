@@ -7,7 +7,7 @@ Circulant deviation of a square block :math:`A\in\mathbb R^{p\times p}` (§5.4):
 
 the summed (not averaged) variance of each column of the shifted matrix :math:`S`, normalized by
 :math:`\|A\|_F^2` (the prose of §5.4; the transcription prints :math:`\|A\|_F`).  Two
-orientations (catapult_agop.md §5.4, rfm_grokking.md §1.2):
+orientations:
 
 * ``shift="right"`` — :math:`S_{\ell k} = A_{\ell,(k-\ell)\bmod p}`, row :math:`\ell` shifted
   right by :math:`\ell` as printed in the paper: column :math:`k` collects an anti-diagonal, so

@@ -1,5 +1,5 @@
-r"""Iteratively reweighted kernel machines (Zhu, Davis, Drusvyatskiy, Fazel 2025, Alg. 1;
-catapult_agop.md §7.2, following the authors' public demo code).
+r"""Iteratively reweighted kernel machines (Zhu, Davis, Drusvyatskiy, Fazel 2025, arXiv 2505.08277,
+Alg. 1, following the authors' public demo code).
 
 .. code-block:: text
 

@@ -1,7 +1,7 @@
 r"""Mahalanobis kernels: Laplace, Gaussian (two bandwidth conventions) and quadratic.
 
 With a symmetric matrix :math:`M` and :math:`\|v\|_M^2 = v^\top M v`
-(catapult_agop.md §0; Radhakrishnan et al. 2024, RFM; Mallinar et al. 2025, eqs. (4)-(6)):
+(Radhakrishnan et al. 2024, RFM, arXiv 2212.13881; Mallinar et al. 2025, eqs. (4)-(6)):
 
 * Laplace:   :math:`k_M(x,z) = \exp(-\|x-z\|_M / L)`;
 * Gaussian:  :math:`k_M(x,z) = \exp(-\|x-z\|_M^2 / L)` (``convention="paper"``, as printed in

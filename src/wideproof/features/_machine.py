@@ -3,7 +3,7 @@ r"""Kernel machines: exact (ridgeless) and ridge solves, predictions, input grad
 The predictor is :math:`f(x) = \sum_{i=1}^n \alpha_i k_M(x, z_i)` with
 :math:`\alpha = (K + \lambda I)^{-1}Y`, :math:`K = [k_M(z_i,z_k)]` (Mallinar et al. 2025,
 eq. (4); ridgeless :math:`\lambda = 0` as in their experiments; ridge as in the RFM and IRKM
-code).  Its input gradient (catapult_agop.md §4.2, checked against autograd in the tests) is
+code).  Its input gradient (checked against autograd in ``tests/test_features_kernels.py``) is
 
 .. math:: \nabla_x f(x) = M\sum_i\big(U_i(x)\,x + V_i(x)\,z_i\big)\alpha_i^\top
 

@@ -259,7 +259,7 @@ class SparsePolynomial:
 
     def influences(self) -> Tensor:
         r""":math:`\mathrm{Inf}_j = \mathbb E[(\partial_j f)^2] = \sum_{S\ni j} c_S^2` (float64)
-        — the population diagonal AGOP of :math:`f` on the hypercube (catapult_agop.md §7.3)."""
+        — the population diagonal AGOP of :math:`f` on the hypercube."""
         out = torch.zeros(self.input_dim, dtype=torch.float64)
         for s, c in self.terms:
             for j in s:

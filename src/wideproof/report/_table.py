@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields, replace
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ from ..claims import Verdict
 from ..errors import ConfigError
 from ..sweeps import ResultStore
 from ..sweeps._json import dumps, float_from_json, float_to_json
+from ._latex import Column, latex_table, tex_escape, tex_number, tex_text
 
 __all__ = ["DIGITS", "FORMATS", "Row", "TableFormat", "VerdictTable", "table_from_store"]
 
@@ -129,8 +131,21 @@ class VerdictTable:
             rows.append(Row(**values))
         return cls(tuple(rows))
 
-    def render(self, fmt: TableFormat = "markdown") -> str:
-        """The table as ``latex`` (booktabs, for ``\\input``), ``markdown``, ``csv`` or ``json``."""
+    def render(
+        self,
+        fmt: TableFormat = "markdown",
+        *,
+        wide: bool = False,
+        standalone: bool = False,
+        siunitx: bool = False,
+    ) -> str:
+        """The table as ``latex``, ``markdown``, ``csv`` or ``json``.
+
+        LaTeX is a ``table`` float exactly ``\\columnwidth`` wide (``wide``: a ``table*``,
+        ``\\textwidth``, for two-column papers) that needs only ``booktabs`` (and ``siunitx``
+        with ``siunitx=True``, which sets the numbers with ``\\num``); ``standalone`` makes it a
+        complete document.  The options do not affect the other formats.
+        """
         if fmt == "json":
             return dumps(self.to_json(), indent=2) + "\n"
         if fmt == "csv":
@@ -145,21 +160,7 @@ class VerdictTable:
             lines += ["| " + " | ".join(_cells(r, _md_escape)) + " |" for r in self.rows]
             return "\n".join(lines) + "\n"
         if fmt == "latex":
-            body = [" & ".join(_cells(r, _tex_escape, math_mode=True)) + r" \\" for r in self.rows]
-            return (
-                "\n".join(
-                    [
-                        r"\begin{tabular}{lllrrlrrl}",
-                        r"\toprule",
-                        " & ".join(_HEADERS) + r" \\",
-                        r"\midrule",
-                        *body,
-                        r"\bottomrule",
-                        r"\end{tabular}",
-                    ]
-                )
-                + "\n"
-            )
+            return _latex(self.rows, wide=wide, standalone=standalone, siunitx=siunitx)
         raise ConfigError(f"format={fmt!r} is not one of {', '.join(map(repr, FORMATS))}")
 
 
@@ -183,11 +184,8 @@ def _jsonable(value: Any) -> Any:
     return float_to_json(value) if isinstance(value, float) else value
 
 
-def _cells(r: Row, escape: Any, math_mode: bool = False) -> list[str]:
-    def num(x: float) -> str:
-        text = number(x)
-        return f"${text}$" if math_mode and text != "--" else text
-
+def _cells(r: Row, escape: Any) -> list[str]:
+    num = number
     ci = f"[{num(r.ci_low)}, {num(r.ci_high)}]" if math.isfinite(r.ci_low) else "--"
     level = f"{r.confidence:.0%}" if math.isfinite(r.confidence) else "--"
     return [
@@ -207,13 +205,69 @@ def _md_escape(text: str) -> str:
     return text.replace("|", r"\|")
 
 
-_TEX = {
-    **{ch: "\\" + ch for ch in "&%$#_{}"},
-    "\\": r"\textbackslash{}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
+# -- LaTeX -----------------------------------------------------------------------------------
+_PART = re.compile(r"^(?P<claim>\S+) \((?P<part>.*)\)$")
+_STATUS = {"HOLDS": "holds", "FAILS": r"\textbf{fails}", "INCONCLUSIVE": "inconcl."}
 
 
-def _tex_escape(text: str) -> str:
-    return "".join(_TEX.get(ch, ch) for ch in text)
+def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) -> str:
+    """One row per claim, its parts as indented sub-rows; the statistic under the claim label;
+    the measured value and its interval in one column; a uniform profile and confidence level
+    stated once (caption, header) instead of in every row."""
+
+    def num(x: float) -> str:
+        return tex_number(x, DIGITS, siunitx=siunitx)
+
+    def label(r: Row) -> str:
+        part = _PART.match(r.claim_id)
+        name = (
+            rf"\leftskip=1em\relax {tex_text(part['part'])}"
+            if part
+            else rf"\texttt{{{tex_text(r.claim_id)}}}"
+        )
+        whole = r.statistic.startswith("all ") and r.statistic.endswith(" parts")
+        if whole or not r.statistic:
+            return name
+        return rf"{name}\newline{{\scriptsize {tex_text(r.statistic)}}}"
+
+    def measured(r: Row) -> str:
+        if not math.isfinite(r.ci_low):
+            return num(r.measured)
+        ci = f"[{num(r.ci_low)}, {num(r.ci_high)}]"
+        if not uniform_level:
+            ci += f" at {r.confidence:.0%}".replace("%", r"\%")
+        return rf"\begin{{tabular}}[t]{{@{{}}r@{{}}}}{num(r.measured)}\\ \scriptsize {ci}\end{{tabular}}"
+
+    levels = {r.confidence for r in rows if math.isfinite(r.ci_low)}
+    uniform_level = len(levels) == 1
+    level = f"{next(iter(levels)):.0%}".replace("%", r"\%") if uniform_level else "level"
+    profiles = sorted({r.profile for r in rows})
+    columns: list[Column[Row]] = [Column("Claim / part", label, 0.46)]
+    if len(profiles) > 1:
+        columns.append(Column("Profile", lambda r: tex_escape(r.profile)))
+    columns += [
+        Column("Pred.", lambda r: num(r.predicted), "r"),
+        Column(f"Measured [{level} CI]", measured, "r"),
+        Column("$n$", lambda r: str(r.points) if r.points else "", "r"),
+        Column("Verdict", lambda r: _STATUS[r.status]),
+    ]
+    caption = (
+        "Verdicts of the claims"
+        + (rf" (profile \texttt{{{tex_escape(profiles[0])}}})" if len(profiles) == 1 else "")
+        + "."
+    )
+    notes = [
+        rf"Pred.: the value the verdict rule compares against; Measured: the statistic named"
+        rf" under each claim, with its {level} $t$-interval over seeds; $n$: measured points;"
+        r" inconcl.: inconclusive. A claim with parts holds when every part holds."
+    ]
+    return latex_table(
+        columns,
+        rows,
+        caption=caption,
+        label="tab:wideproof-verdicts",
+        notes=notes,
+        wide=wide,
+        standalone=standalone,
+        packages=("booktabs", "siunitx") if siunitx else ("booktabs",),
+    )

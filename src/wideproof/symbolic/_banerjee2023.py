@@ -60,5 +60,5 @@ def rsc_ntk_link() -> Bound:
         ">=",
         lam_min / n,
         (n, lam_min),
-        Provenance(PAPER, "RSC vs NTK (§6.4 item 7 of the notes)", "proofs/rsc_proof.py", "[I]"),
+        Provenance(PAPER, "RSC vs NTK condition (derived)", "proofs/rsc_proof.py", "[I]"),
     )

@@ -64,7 +64,7 @@ def one_hidden_layer_block_norm() -> Bound:
     """
     return Bound(
         "liu2020.one-hidden-layer.block-norm",
-        r"\|H_f\|_2 = \max_i",
+        r"\|H_f^{(i)}\|_2",
         "=",
         (sp.Abs(A_i) + sp.sqrt(A_i**2 + 4 * B_i**2)) / (2 * sp.sqrt(m)),
         (m, A_i, B_i),
