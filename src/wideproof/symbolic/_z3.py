@@ -13,6 +13,11 @@ functions; the other nodes become fresh variables with side constraints:
   candidate counterexample that the caller must confirm on the original expression.
 
 ``exact`` is False as soon as a relaxation was used.
+
+Variables are keyed by the sympy symbol itself (name *and* declared assumptions), and every z3
+variable is named ``<label>#<counter>`` with a counter unique within the translation, so two
+distinct symbols that print alike, or a user symbol called like a relaxation variable, never share
+a z3 constant.  Only symbols declared real are translated.
 """
 
 from __future__ import annotations
@@ -63,9 +68,15 @@ class Translation:
                 if v is not None:
                     point[arg] = inverse[func](v)
 
+    def _new(self, label: str) -> Any:
+        return z3.Real(f"{label}#{len(self.variables) + len(self.aux)}")
+
     def var(self, sym: Any) -> Any:
+        """The z3 variable of ``sym``, with its declared sign and integrality as side facts."""
         if sym not in self.variables:
-            v = z3.Real(sym.name)
+            if not sym.is_real:
+                raise Untranslatable(f"symbol {sym} is not declared real")
+            v = self._new(sym.name)
             self.variables[sym] = v
             if sym.is_positive:
                 self.side.append(v > 0)
@@ -73,6 +84,10 @@ class Translation:
                 self.side.append(v >= 0)
             elif sym.is_negative:
                 self.side.append(v < 0)
+            elif sym.is_nonpositive:
+                self.side.append(v <= 0)
+            elif sym.is_nonzero:
+                self.side.append(v != 0)
             if sym.is_integer:
                 self.side.append(z3.IsInt(v))
         return self.variables[sym]
@@ -80,7 +95,7 @@ class Translation:
     def fresh(self, key: Any, prefix: str) -> tuple[Any, bool]:
         if key in self.aux:
             return self.aux[key], False
-        v = z3.Real(f"__{prefix}{len(self.aux)}")
+        v = self._new(prefix)
         self.aux[key] = v
         return v, True
 
@@ -164,10 +179,12 @@ def translate(e: Any, ctx: Translation) -> Any:
             "!=": lambda a, b: a != b,
         }
         return ops[e.rel_op](lhs, rhs)
-    if e is sp.true:
-        return z3.BoolVal(True)
+    if e is sp.true or e is sp.false:
+        return z3.BoolVal(e is sp.true)
     if isinstance(e, sp.And):
         return z3.And([translate(a, ctx) for a in e.args])
     if isinstance(e, sp.Or):
         return z3.Or([translate(a, ctx) for a in e.args])
+    if isinstance(e, sp.Not):
+        return z3.Not(translate(e.args[0], ctx))
     raise Untranslatable(f"{type(e).__name__} is not a relation")

@@ -2,9 +2,11 @@
 
 ``prove_command`` loads each proof file (default: every ``*_proof.py`` in ``proofs/``), takes its
 module-level ``derivation()`` function or ``DERIVATION`` object (a :class:`Derivation` or a list of
-them), checks it and prints a per-step report (or one JSON document).  Exit code 0 when every step
-is PROVEN or ASSUMED, 1 when a step is REFUTED or UNPROVEN (each named with its file), 2 on a usage
-error (missing file, no derivation in it).
+them), checks it and prints a per-step report and the number of steps per status (or one JSON
+document).  Exit code 0 when every derivation is ok (:attr:`Report.ok`: no step REFUTED, UNPROVEN
+or VACUOUS, and at least one PROVEN or ASSUMED step -- TRIVIAL steps are allowed but are no
+evidence), 1 otherwise (each failing step named with its file), 2 on a usage error (missing file,
+no derivation in it, a derivation refused with a ``ConfigError``).
 
 ``bounds_command`` prints every bound with its statement, hypotheses, exponent in each size knob and
 provenance, as LaTeX (booktabs), Markdown or JSON.
@@ -16,6 +18,7 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import sympy as sp
@@ -105,9 +108,31 @@ def prove_command(paths: list[str], as_json: bool) -> int:
         failures = [(f, name, s) for f, r in results for name, s in r.failures()]
         for f, name, s in failures:
             print(f"FAILED {f} :: {name} :: step {s.index} ({s.kind}) {s.status}: {s.statement}")
-        total = sum(len(r.steps) for _, r in results)
-        print(f"{len(results)} derivations, {total} steps, {len(failures)} failing")
+        for f, r in results:
+            if not r.ok and not r.failures():
+                print(f"FAILED {f} :: {r.name} :: no PROVEN or ASSUMED step (TRIVIAL only)")
+        counts = _total_counts(r for _, r in results)
+        total = sum(counts.values())
+        shown = ", ".join(f"{n} {k}" for k, n in counts.items())
+        print(f"{len(results)} derivations, {total} steps ({shown}), {len(failures)} failing")
     return 0 if ok else 1
+
+
+def _total_counts(reports: Iterable[Report]) -> dict[str, int]:
+    """Steps per status over the reports and their lemmas (a lemma shared by two derivations is
+    counted once)."""
+    seen: dict[int, Report] = {}
+    todo = list(reports)
+    while todo:
+        r = todo.pop()
+        if id(r) not in seen:
+            seen[id(r)] = r
+            todo += r.uses
+    out: dict[str, int] = {}
+    for r in seen.values():
+        for k, n in r.counts().items():
+            out[k] = out.get(k, 0) + n
+    return out
 
 
 # -- bounds table ----------------------------------------------------------------------------
