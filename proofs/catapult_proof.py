@@ -58,7 +58,9 @@ def _uv_updates() -> Derivation:
         why="lambda(t+1) = lambda - eta ||x||^2/(md) (g-y)^2 (4 g/(g-y) - eta lambda)",
     )
     # eta_max of the library, at the model's own kernel lambda = l0 (not a free symbol)
-    lam_up = Derivation("lambda grows above eta_max", assumptions=[eta >= eta_max().expr.subs(lam, l0)])
+    lam_up = Derivation(
+        "lambda grows above eta_max", assumptions=[eta >= eta_max().expr.subs(lam, l0)]
+    )
     lam_up.le(0, eta * c * f0**2 * (eta * l0 - 4), why="y = 0: lambda(t+1) - lambda >= 0")
     der.uses(lam_up)
     return der

@@ -16,7 +16,7 @@ values the same way, so a counterexample is reported only where every assumption
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import flint
@@ -62,7 +62,7 @@ def constant_sign(e: Any) -> int | None:
     return int(sp.sign(simplified)) if simplified.is_Rational else None
 
 
-_OPS = {
+_OPS: dict[str, Callable[[int], bool]] = {
     "<": lambda s: s < 0,
     "<=": lambda s: s <= 0,
     ">": lambda s: s > 0,
@@ -95,7 +95,7 @@ def holds_at(statement: Any, point: Mapping[Any, Any]) -> bool | None:
     return None if sign is None else bool(_OPS[statement.rel_op](sign))
 
 
-_DECLARATIONS = {
+_DECLARATIONS: dict[str, Callable[[int], bool]] = {
     "positive": lambda s: s > 0,
     "nonnegative": lambda s: s >= 0,
     "negative": lambda s: s < 0,

@@ -249,7 +249,9 @@ def check_ne(
     and the declarations, where ``lhs - rhs`` is certainly non-zero."""
     for sym, value in witness.items():
         if not respects_declaration(sym, value):
-            return Verdict("UNPROVEN", "witness", f"the witness {sym} = {value} breaks its declaration")
+            return Verdict(
+                "UNPROVEN", "witness", f"the witness {sym} = {value} breaks its declaration"
+            )
     for a in assumptions:
         if holds_at(a, witness) is not True:
             return Verdict("UNPROVEN", "witness", f"the witness does not satisfy {a}")
@@ -347,7 +349,9 @@ def _certified_constants(e: Any) -> Any:
                 cache[node] = (
                     sp.Integer(0)
                     if sign == 0
-                    else sp.Dummy("c", positive=True) if sign > 0 else sp.Dummy("c", negative=True)
+                    else sp.Dummy("c", positive=True)
+                    if sign > 0
+                    else sp.Dummy("c", negative=True)
                 )
             return cache[node]
         if not node.args:
@@ -513,6 +517,7 @@ def satisfiable(
         if _holds(assumptions, _sample(syms, assumptions, box, rng)):
             return True
     return None
+
 
 # -- scaling ---------------------------------------------------------------------------------
 def check_order(

@@ -527,7 +527,9 @@ class Derivation:
         self, step: _Step, index: int, facts: list[Any], consistent: bool | None
     ) -> tuple[Verdict, list[Any]]:
         if consistent is False:
-            return Verdict("VACUOUS", "z3", "the assumptions and declarations are contradictory"), []
+            return Verdict(
+                "VACUOUS", "z3", "the assumptions and declarations are contradictory"
+            ), []
         if step.kind == "assume":
             return Verdict("ASSUMED", "reference", step.payload["reference"]), []
         if consistent is None:
@@ -561,7 +563,9 @@ class Derivation:
         if step.kind == "ne":
             outside = [c for c in conditions if holds_at(c, p["witness"]) is not True]
             if outside:
-                return Verdict("UNPROVEN", "witness", f"the witness breaks {_condition(outside[0])}")
+                return Verdict(
+                    "UNPROVEN", "witness", f"the witness breaks {_condition(outside[0])}"
+                )
             return check_ne(p["lhs"], p["rhs"], p["witness"], self.assumptions)
         hyps, box = list(self.assumptions), p.get("box")
         if step.kind in ("le", "lt"):

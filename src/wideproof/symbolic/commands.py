@@ -17,8 +17,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import sympy as sp
