@@ -153,6 +153,24 @@ def test_floats_are_refused_with_a_one_line_error() -> None:
         Derivation("f", assumptions=[x > 0.5])
 
 
+def test_float_opt_in_checks_up_to_the_stated_tolerance() -> None:
+    tol = sp.Rational(1, 10**12)
+    d = Derivation("f", float_tolerance=tol).le(1 + 1e-17, 1 - sp.Rational(1, 10**13))
+    d.eq(sp.Float("1.41421356237310"), sp.sqrt(2)).le(sp.Float("1.5"), 1)
+    d.eq(x * 0.5, x / 2 + sp.Rational(1, 10**6)).le(1.0, 1)
+    report = d.check()
+    # 1.0 <= 1 - 10^-13 + tol and |1.41421356237310 - sqrt 2| = 4.9e-15 <= tol hold;
+    # 1.5 <= 1 + tol and 10^-6 <= tol do not; 1.0 <= 1 is read as 1 <= 1
+    statuses = [s.status for s in report.steps]
+    assert statuses == ["PROVEN", "PROVEN", "REFUTED", "REFUTED", "TRIVIAL"]
+    assert all("up to 1/1000000000000" in s.statement for s in report.steps[:4])
+    assert "floats" in report.steps[0].method
+    with pytest.raises(ConfigError):
+        Derivation("f", float_tolerance=tol, assumptions=[x > 0.5])
+    with pytest.raises(ConfigError):
+        Derivation("f", float_tolerance=1e-12)
+
+
 # -- 7: witnesses ------------------------------------------------------------------------------
 def test_ne_witness_must_satisfy_the_assumptions() -> None:
     d = Derivation("w", assumptions=[x > 1]).ne(sp.Abs(x - 1), x - 1, {x: 0})

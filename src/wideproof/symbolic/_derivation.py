@@ -40,7 +40,7 @@ import hashlib
 import json
 import platform
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any, Literal
 
@@ -218,7 +218,7 @@ def _sym(value: Any, name: str) -> Any:
         f = sorted(floats, key=str)[0]
         raise ConfigError(
             f"{name} holds the inexact number {f}: write it exactly, e.g. sp.Rational('{f}'), "
-            "or convert with sp.nsimplify(...)"
+            "or convert with sp.nsimplify(...) (or opt in with Derivation(float_tolerance=...))"
         )
     return e
 
@@ -277,10 +277,20 @@ class Derivation:
             split, relations already true by declaration (``k > 0`` for a positive ``k``) dropped.
         step_seconds: wall-clock limit of each step (``None``: none); a step that runs out is
             UNPROVEN (timeout).
+        float_tolerance: an exact positive number opting in to floats in ``eq``/``le``/``lt``
+            sides: each float is read as its printed decimal, and a step holding one is checked
+            only up to the tolerance (``|lhs - rhs| <= tol``, ``lhs <= rhs + tol``,
+            ``lhs < rhs + tol``), which its statement and method then say.  Floats stay refused
+            in assumptions, boxes, witnesses and matrices.
     """
 
     def __init__(
-        self, name: str, assumptions: Sequence[Any] = (), *, step_seconds: float | None = 30.0
+        self,
+        name: str,
+        assumptions: Sequence[Any] = (),
+        *,
+        step_seconds: float | None = 30.0,
+        float_tolerance: Any = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"name={name!r} must be a non-empty string")
@@ -288,6 +298,14 @@ class Derivation:
             raise ConfigError(f"step_seconds={step_seconds!r} must be positive or None")
         self.name = name
         self.step_seconds = step_seconds
+        self.float_tolerance = None
+        if float_tolerance is not None:
+            tol = _sym(float_tolerance, "float_tolerance")
+            if not (tol.is_Rational and tol > 0):
+                raise ConfigError(
+                    f"float_tolerance={float_tolerance!r} must be an exact number > 0"
+                )
+            self.float_tolerance = tol
         self._symbols: dict[str, Any] = {}
         self.assumptions: list[Any] = []
         for a in assumptions:
@@ -314,6 +332,16 @@ class Derivation:
                         f"{_describe(sym)}; use one symbol or rename one"
                     )
 
+    def _sides(self, lhs: Any, rhs: Any) -> tuple[Any, Any, Any]:
+        """Both sides, exact; with ``float_tolerance`` scalar floats become their decimals and the
+        tolerance the step is checked to is returned (else ``None``)."""
+        if self.float_tolerance is None or any(isinstance(v, sp.MatrixBase) for v in (lhs, rhs)):
+            return _sym(lhs, "lhs"), _sym(rhs, "rhs"), None
+        raw = [sp.sympify(v) for v in (lhs, rhs)]
+        floats = {f for e in raw for f in e.atoms(sp.Float)}
+        exact = [e.xreplace({f: sp.Rational(str(f)) for f in floats}) for e in raw]
+        return exact[0], exact[1], (self.float_tolerance if floats else None)
+
     def _add(self, step: _Step) -> Derivation:
         self._steps.append(step)
         self._revision += 1
@@ -321,14 +349,15 @@ class Derivation:
 
     def eq(self, lhs: Any, rhs: Any, why: str = "") -> Derivation:
         """Add the identity ``lhs == rhs`` (scalars or matrices of the same shape)."""
-        a, b = _sym(lhs, "lhs"), _sym(rhs, "rhs")
+        a, b, tol = self._sides(lhs, rhs)
         if isinstance(a, sp.MatrixBase) != isinstance(b, sp.MatrixBase):
             raise ConfigError("lhs and rhs must both be matrices or both be scalars")
         if isinstance(a, sp.MatrixBase) and a.shape != b.shape:
             raise ConfigError(f"lhs has shape {a.shape} but rhs has shape {b.shape}")
-        fact = None if isinstance(a, sp.MatrixBase) else sp.Eq(a, b, evaluate=False)
+        fact = None if isinstance(a, sp.MatrixBase) or tol else sp.Eq(a, b, evaluate=False)
         self._register(a, b)
-        return self._add(_Step("eq", f"{_text(a)} = {_text(b)}", why, {"lhs": a, "rhs": b}, fact))
+        text = f"{_text(a)} = {_text(b)}" + (f" up to {tol} (floats)" if tol else "")
+        return self._add(_Step("eq", text, why, {"lhs": a, "rhs": b, "tolerance": tol}, fact))
 
     def le(
         self,
@@ -363,7 +392,7 @@ class Derivation:
         box: Mapping[Any, tuple[Any, Any]] | None,
         given: Sequence[Any],
     ) -> Derivation:
-        a, b = _sym(lhs, "lhs"), _sym(rhs, "rhs")
+        a, b, tol = self._sides(lhs, rhs)
         if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
             raise ConfigError("inequalities compare scalars, not matrices")
         checked_box = None
@@ -382,15 +411,14 @@ class Derivation:
         self._register(a, b, *hyps, *(checked_box or {}))
         rel = sp.Lt(a, b, evaluate=False) if kind == "lt" else sp.Le(a, b, evaluate=False)
         op = "<" if kind == "lt" else "<="
-        text = f"{_text(a)} {op} {_text(b)}"
+        text = f"{_text(a)} {op} {_text(b)}" + (f" up to {tol} (floats)" if tol else "")
         if checked_box:
             text += " for " + ", ".join(
                 f"{s} in [{lo}, {hi}]" for s, (lo, hi) in checked_box.items()
             )
-        fact = rel if not checked_box else None
-        return self._add(
-            _Step(kind, text, why, {"lhs": a, "rhs": b, "box": checked_box, "given": hyps}, fact)
-        )
+        fact = rel if not (checked_box or tol) else None
+        payload = {"lhs": a, "rhs": b, "box": checked_box, "given": hyps, "tolerance": tol}
+        return self._add(_Step(kind, text, why, payload, fact))
 
     def ne(
         self, lhs: Any, rhs: Any, witness: Mapping[Any, Any] | None = None, why: str = ""
@@ -582,9 +610,15 @@ class Derivation:
                 if found is not True:
                     status: Status = "VACUOUS" if found is False else "UNPROVEN"
                     return Verdict(status, "z3", "assumptions, given facts and box: no point")
-            verdict = check_ineq(p["lhs"], p["rhs"], step.kind == "lt", hyps, box, seed=index)
+            rhs = p["rhs"] if p["tolerance"] is None else p["rhs"] + p["tolerance"]
+            verdict = check_ineq(p["lhs"], rhs, step.kind == "lt", hyps, box, seed=index)
+        elif p["tolerance"] is not None:
+            gap = sp.Abs(p["lhs"] - p["rhs"])
+            verdict = check_ineq(gap, p["tolerance"], False, hyps, None, seed=index)
         else:
             verdict = check_eq(p["lhs"], p["rhs"], self.assumptions, seed=index)
+        if p["tolerance"] is not None:
+            verdict = replace(verdict, method=f"{verdict.method}, up to {p['tolerance']} (floats)")
         if verdict.status != "PROVEN":
             return verdict
         for c in conditions:
