@@ -268,4 +268,14 @@ def test_prove_exits_non_zero_on_the_reproductions(tmp_path: Path, capsys) -> No
     out = capsys.readouterr().out
     for name in ("r0", "r4", "r5", "r7", "r11"):
         assert f":: {name} ::" in out
-    assert "PROVEN" in out and "TRIVIAL" in out  # the counts line
+    counts = "(0 PROVEN, 0 ASSUMED, 0 TRIVIAL, 1 REFUTED, 3 UNPROVEN, 1 VACUOUS), 5 failing"
+    assert f"5 derivations, 5 steps {counts}" in out
+
+
+def test_certificate_records_declarations_and_side_conditions() -> None:
+    d = Derivation("c", assumptions=[x >= 5]).le(0, x - 5 + y * sp.sqrt(x - 5))
+    cert = d.check().to_json()
+    assert cert["symbols"]["y"] == {"real": True, "nonnegative": True}
+    assert cert["symbols"]["x"] == {"real": True}
+    assert cert["steps"][0]["side_conditions"] == ["x - 5 >= 0"]
+    assert cert["counts"]["PROVEN"] == 1
