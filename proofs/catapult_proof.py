@@ -47,6 +47,18 @@ def _uv_updates() -> Derivation:
     v1 = v - eta * res * u * x / sp.sqrt(W)
     c = x**2 / W
     der = Derivation("uv model / NQM: exact single-example GD updates")
+    grad = sp.Matrix([f0.diff(q) for q in (*u, *v)])
+    der.eq(
+        (grad.T * grad)[0],
+        l0,
+        why="the tangent kernel ||grad f||^2 is the model's lambda: lam in eta_crit = 2/lam",
+    )
+    f_lin = f0 - eta * res * (grad.T * grad)[0]  # linearized model after one GD step
+    der.eq(
+        f_lin - y,
+        (1 - eta * l0) * res,
+        why="linearized GD: r_{t+1} = (1 - eta lambda) r_t, the factor of the eta_crit lemmas",
+    )
     der.eq(
         f(u1, v1) - y,
         res * (1 - eta * l0 + c * eta**2 * f0 * res),
