@@ -56,7 +56,8 @@ _MAX_BOXES = 5_000
 
 @dataclass(frozen=True)
 class Verdict:
-    """How a step was decided: status, method, a human-readable detail, a counterexample."""
+    """How a step was decided: status, method, a human-readable detail, a counterexample, and for
+    a z3 proof the unsatisfiable query as SMT-LIB 2 text."""
 
     status: Status
     method: str

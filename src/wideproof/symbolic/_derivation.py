@@ -68,7 +68,8 @@ StepKind = Literal["eq", "le", "lt", "ne", "order", "assume"]
 
 @dataclass(frozen=True)
 class StepReport:
-    """One checked step."""
+    """One checked step: its status and method, the side conditions it was checked under
+    (``expr op 0``, see :mod:`._domain`) and, for a z3 proof, the SMT-LIB 2 query."""
 
     index: int
     kind: StepKind
