@@ -563,8 +563,6 @@ class Derivation:
             return Verdict("ASSUMED", "reference", step.payload["reference"]), []
         if consistent is None:
             return Verdict("UNPROVEN", "z3", "the assumptions were not shown satisfiable"), []
-        if _trivial(step):
-            return Verdict("TRIVIAL", "identical sides", "both sides are the same expression"), []
         p = step.payload
         conditions = [] if step.kind == "order" else side_conditions(p["lhs"], p["rhs"])
         try:
@@ -597,7 +595,9 @@ class Derivation:
                 )
             return check_ne(p["lhs"], p["rhs"], p["witness"], self.assumptions)
         hyps, box = list(self.assumptions), p.get("box")
-        if step.kind in ("le", "lt"):
+        if _trivial(step):
+            verdict = Verdict("TRIVIAL", "identical sides", "both sides are the same expression")
+        elif step.kind in ("le", "lt"):
             missing = [g for g in p["given"] if g not in facts]
             if missing:
                 return Verdict(
@@ -620,15 +620,15 @@ class Derivation:
             verdict = check_eq(p["lhs"], p["rhs"], self.assumptions, seed=index)
         if p["tolerance"] is not None:
             verdict = replace(verdict, method=f"{verdict.method}, up to {p['tolerance']} (floats)")
-        if verdict.status != "PROVEN":
+        if verdict.status not in ("PROVEN", "TRIVIAL"):
             return verdict
         for c in conditions:
             if not entailed(c, hyps, box):
                 return Verdict(
                     "UNPROVEN",
                     "side condition",
-                    f"{verdict.method} proved it where {_condition(c)}; that side condition does not "
-                    "follow from the assumptions (state it as one)",
+                    f"[{verdict.method}] holds only where {_condition(c)}; that side condition "
+                    "does not follow from the assumptions (state it as one)",
                 )
         return verdict
 
