@@ -8,7 +8,7 @@
   :func:`wideproof.report.table_from_store` (no recomputation);
 * ``wideproof plot ID --out FILE.(png|pdf|svg) [--store PATH] [--profile P]`` --
   :func:`wideproof.report.plot_verdict` of the stored verdict;
-* ``wideproof prove [PATH ...] [--json]`` and ``wideproof bounds [--format ...]`` --
+* ``wideproof prove [PATH ...] [--json] [--second-opinion]`` and ``wideproof bounds [--format ...]`` --
   :mod:`wideproof.symbolic.commands`.
 
 Usage and configuration errors (an unknown claim id or profile, an unreachable Dask scheduler, an
@@ -98,6 +98,11 @@ def _parser() -> _Parser:
     p = sub.add_parser("prove", help="check the derivations in proofs/")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--second-opinion",
+        action="store_true",
+        help="re-run every z3 proof's SMT-LIB query with cvc5 (pip install 'wideproof[smt]')",
+    )
     p.set_defaults(run=_prove)
 
     p = sub.add_parser("bounds", help="print every symbolic bound")
@@ -228,7 +233,7 @@ def _plot(args: argparse.Namespace) -> int:
 def _prove(args: argparse.Namespace) -> int:
     from .symbolic.commands import prove_command
 
-    return prove_command(list(args.paths), bool(args.json))
+    return prove_command(list(args.paths), bool(args.json), bool(args.second_opinion))
 
 
 def _bounds(args: argparse.Namespace) -> int:

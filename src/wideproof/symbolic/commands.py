@@ -27,6 +27,7 @@ from ..errors import WideproofError
 from ._bound import Bound, Scaling
 from ._derivation import Derivation, Report, versions
 from ._registry import all_bounds
+from ._smt import recheck
 
 __all__ = ["bounds_command", "prove_command"]
 
@@ -84,22 +85,32 @@ def _load(path: Path) -> list[Derivation]:
     return list(items)
 
 
-def prove_command(paths: list[str], as_json: bool) -> int:
-    """Check the derivations in ``paths`` (default ``proofs/``); print; return the exit code."""
+def prove_command(paths: list[str], as_json: bool, second_opinion: bool = False) -> int:
+    """Check the derivations in ``paths`` (default ``proofs/``); print; return the exit code.
+
+    ``second_opinion``: re-run every z3 proof's SMT-LIB query with cvc5 (:func:`recheck`); a
+    ``sat`` answer (cvc5 disagrees) fails the run, ``unknown`` is reported only.
+    """
     try:
         files = _expand(paths)
         loaded = [(f, _load(f)) for f in files]
+        results: list[tuple[Path, Report]] = [(f, d.check()) for f, ds in loaded for d in ds]
+        opinions = _second_opinions(r for _, r in results) if second_opinion else []
     except (_UsageError, WideproofError, SyntaxError, ImportError) as exc:
         print(f"wideproof prove: error: {exc}", file=sys.stderr)
         return 2
-    results: list[tuple[Path, Report]] = [(f, d.check()) for f, ds in loaded for d in ds]
-    ok = all(r.ok for _, r in results)
+    disagree = [o for o in opinions if o[2] == "sat"]
+    ok = all(r.ok for _, r in results) and not disagree
     if as_json:
-        doc = {
+        doc: dict[str, Any] = {
             "ok": ok,
             "derivations": [{"file": str(f), **r.to_json()} for f, r in results],
             "versions": versions(),
         }
+        if second_opinion:
+            doc["second_opinion"] = [
+                {"derivation": name, "step": i, "cvc5": answer} for name, i, answer in opinions
+            ]
         print(json.dumps(doc, indent=2))
     else:
         for f, r in results:
@@ -115,21 +126,41 @@ def prove_command(paths: list[str], as_json: bool) -> int:
         total = sum(counts.values())
         shown = ", ".join(f"{n} {k}" for k, n in counts.items())
         print(f"{len(results)} derivations, {total} steps ({shown}), {len(failures)} failing")
+        if second_opinion:
+            for name, i, answer in opinions:
+                if answer != "unsat":
+                    print(f"SECOND OPINION {name} :: step {i}: cvc5 says {answer}")
+            confirmed = sum(answer == "unsat" for _, _, answer in opinions)
+            print(f"second opinion (cvc5): {confirmed} of {len(opinions)} z3 proofs confirmed")
     return 0 if ok else 1
 
 
-def _total_counts(reports: Iterable[Report]) -> dict[str, int]:
-    """Steps per status over the reports and their lemmas (a lemma shared by two derivations is
-    counted once)."""
+def _second_opinions(reports: Iterable[Report]) -> list[tuple[str, int, str]]:
+    """``(derivation, step, cvc5's answer)`` for every z3-proven step, lemmas included."""
+    return [
+        (r.name, s.index, recheck(s.smtlib))
+        for r in _all_reports(reports)
+        for s in r.steps
+        if s.status == "PROVEN" and s.smtlib
+    ]
+
+
+def _all_reports(reports: Iterable[Report]) -> list[Report]:
+    """The reports and their lemmas' reports, each once (a lemma may serve two derivations)."""
     seen: dict[int, Report] = {}
     todo = list(reports)
     while todo:
-        r = todo.pop()
+        r = todo.pop(0)
         if id(r) not in seen:
             seen[id(r)] = r
             todo += r.uses
+    return list(seen.values())
+
+
+def _total_counts(reports: Iterable[Report]) -> dict[str, int]:
+    """Steps per status over the reports and their lemmas (each counted once)."""
     out: dict[str, int] = {}
-    for r in seen.values():
+    for r in _all_reports(reports):
         for k, n in r.counts().items():
             out[k] = out.get(k, 0) + n
     return out
