@@ -280,3 +280,15 @@ def test_certificate_records_declarations_and_side_conditions() -> None:
     assert cert["symbols"]["x"] == {"real": True}
     assert cert["steps"][0]["side_conditions"] == ["x - 5 >= 0"]
     assert cert["counts"]["PROVEN"] == 1
+
+
+def test_a_checker_failure_leaves_the_step_unproven_and_keeps_the_others(monkeypatch) -> None:
+    from wideproof.symbolic import _derivation
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("simulated failure\nof a checker")
+
+    monkeypatch.setattr(_derivation, "check_eq", broken)
+    report = Derivation("e").eq(x * (x + 1), x**2 + x).le(0, x**2).check()
+    assert [s.status for s in report.steps] == ["UNPROVEN", "PROVEN"]
+    assert report.steps[0].detail == "checker error: ValueError: simulated failure of a checker"

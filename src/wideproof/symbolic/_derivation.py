@@ -571,6 +571,11 @@ class Derivation:
         except StepTimeout:
             detail = f"timeout: not decided within {self.step_seconds} s"
             return Verdict("UNPROVEN", "timeout", detail), conditions
+        except (ArithmeticError, ValueError, TypeError, NotImplementedError, RecursionError) as exc:
+            # a checker (sympy, z3, flint) failed on this step: it stays undecided, the others
+            # are still checked
+            detail = f"checker error: {type(exc).__name__}: {' '.join(str(exc).split())[:160]}"
+            return Verdict("UNPROVEN", "error", detail), conditions
 
     def _lemma_facts(self, reports: Sequence[Report]) -> list[Any]:
         facts: list[Any] = []
