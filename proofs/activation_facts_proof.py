@@ -55,8 +55,18 @@ def _softplus() -> Derivation:
     return d
 
 
+def _gelu() -> Derivation:
+    """GELU' = Phi(x) + x phi(x) has no closed-form maximum (it sits at x = sqrt 2): certified
+    arb branch-and-bound on a box, and an exact lower value at x = sqrt 2."""
+    d1 = get_activation("gelu").derivative_expr(1)
+    d = Derivation("activation facts: GELU' on [-10, 10]")
+    d.le(d1, sp.Rational(113, 100), box={X: (-10, 10)}, why="arb enclosures, bisected")
+    d.lt(sp.Rational(112, 100), d1.subs(X, sp.sqrt(2)), why="value at sqrt 2: 1/2 + erf(1)/2 + ...")
+    return d
+
+
 def derivation() -> list[Derivation]:
-    return [_tanh(), _sigmoid(), _softplus()]
+    return [_tanh(), _sigmoid(), _softplus(), _gelu()]
 
 
 def test_activation_facts() -> None:

@@ -8,6 +8,8 @@ within-block norm :math:`c\\|W_3^Tw_4\\|\\|x\\|\\asymp\\|x\\|/\\sqrt{md}` and th
 :math:`c\\|w_4\\|\\|W_1x\\|\\asymp\\|x\\|/\\sqrt{k_bd}`; the degree is bottlenecks + 1 at any depth.
 """
 
+import itertools
+
 import sympy as sp
 
 from wideproof.symbolic import (
@@ -19,6 +21,7 @@ from wideproof.symbolic import (
     m,
 )
 
+k_b = next(s for s in bottleneck_cross().symbols if s.name == "k_b")
 a = sp.Matrix(sp.symbols("a1:3", real=True))
 b = sp.Matrix(sp.symbols("b1:3", real=True))
 
@@ -66,7 +69,6 @@ def _blocks() -> Derivation:
 
 def _scaling() -> Derivation:
     within, cross = bottleneck_within(), bottleneck_cross()
-    k_b = next(s for s in cross.symbols if s.name == "k_b")
     xnorm = next(s for s in cross.symbols if s.name == "xnorm")
     c = 1 / sp.sqrt(d * m * k_b * m)
     der = Derivation("bottleneck: O(1/sqrt(m)) within, Theta(1) across")
@@ -85,12 +87,43 @@ def _scaling() -> Derivation:
     )
     for bottlenecks in range(5):
         for depth in (bottlenecks + 1, bottlenecks + 3, 2 * bottlenecks + 2):
-            der.eq(
-                sp.Integer(bottleneck_degree(bottlenecks, depth)),
-                bottlenecks + 1,
-                why=f"degree with {bottlenecks} bottlenecks at depth {depth}",
-            )
+            _degree_steps(der, bottlenecks, depth)
     return der
+
+
+def _term_scale(layers: tuple[int, ...], widths: list[sp.Expr]) -> sp.Expr:
+    """m -> oo scale of the order-r term in layers l_1 < ... < l_r: prod (min width between)^-1/2,
+    where min(m, k_b) = k_b (widths[j - 1] is hidden layer j's width)."""
+    out = sp.Integer(1)
+    for lo, hi in itertools.pairwise(layers):
+        out *= (k_b if k_b in widths[lo - 1 : hi - 1] else m) ** sp.Rational(-1, 2)
+    return out
+
+
+def _degree_steps(der: Derivation, bottlenecks: int, depth: int) -> None:
+    """The library's degree r = bottleneck_degree(...) on a layout of our own (bottlenecks at odd
+    hidden layers when they fit, else first): one order-r term is Theta(1) (layers right after
+    each bottleneck) and the sum of all order-(r+1) terms is O(m^-1/2)."""
+    spread = depth >= 2 * bottlenecks + 1
+    positions = [2 * i + 1 if spread else i + 1 for i in range(bottlenecks)]
+    widths = [k_b if j in positions else m for j in range(1, depth)]
+    r = bottleneck_degree(bottlenecks, depth)
+    kept = (1, *(p + 1 for p in positions))
+    der.order(
+        _term_scale(kept, widths),
+        m,
+        0,
+        why=f"{bottlenecks} bottlenecks, depth {depth}: an order-{r} term survives",
+    )
+    above = [_term_scale(c, widths) for c in itertools.combinations(range(1, depth + 1), r + 1)]
+    if above:
+        der.order(
+            sp.Add(*above),
+            m,
+            -sp.Rational(1, 2),
+            kind="upper",
+            why=f"every order-{r + 1} term vanishes",
+        )
 
 
 def derivation() -> list[Derivation]:

@@ -17,19 +17,20 @@ W = 2  # width of the symbolic model
 
 
 def _thresholds() -> Derivation:
-    lin_below = Derivation("linear GD contracts below 2/lambda", assumptions=[eta * lam < 2])
-    lin_below.lt(sp.Abs(1 - eta * lam), 1, why="r_{t+1} = (1 - eta lambda) r_t")
-    lin_above = Derivation("linear GD diverges above 2/lambda", assumptions=[eta * lam > 2])
-    lin_above.lt(1, sp.Abs(1 - eta * lam), why="|1 - eta lambda| > 1")
-    der = Derivation("catapult: eta_crit and eta_max")
-    der.uses(lin_below).uses(lin_above)
-    der.eq(2 / lam, eta_crit("half_sum").expr, why="1/2-sum loss: eta_crit = 2/lambda_max(K)")
-    der.eq(
-        2 / (2 * lam / n),
-        eta_crit("mean").expr,
-        why="mean loss: H_L = (2/n) J^T J, so eta_crit = n/lambda_max(K)",
-    )
-    der.eq(4 / lam, eta_max().expr, why="lambda grows once eta lambda > 4 (next derivation)")
+    """The library's thresholds, tied to the dynamics they govern: on the linearized model the
+    residual obeys r_{t+1} = (1 - eta lambda_H) r_t, with lambda_H = lambda for the 1/2-sum loss
+    and 2 lambda/n for the mean loss (H_L = (2/n) J^T J); GD contracts iff |1 - eta lambda_H| < 1.
+    """
+    der = Derivation("catapult: eta_crit is where linear GD stops contracting")
+    for loss, lam_h in (("half_sum", lam), ("mean", 2 * lam / n)):
+        crit = eta_crit(loss).expr
+        below = Derivation(f"{loss} loss: GD contracts below eta_crit", assumptions=[eta < crit])
+        below.lt(sp.Abs(1 - eta * lam_h), 1, why="r_{t+1} = (1 - eta lambda_H) r_t")
+        above = Derivation(f"{loss} loss: GD diverges above eta_crit", assumptions=[eta > crit])
+        above.lt(1, sp.Abs(1 - eta * lam_h), why="|1 - eta lambda_H| > 1")
+        der.uses(below).uses(above)
+    der.lt(0, eta_crit("half_sum").expr, why="a positive threshold for a positive eigenvalue")
+    der.lt(eta_crit("half_sum").expr, eta_max().expr, why="the catapult window is non-empty")
     return der
 
 
@@ -46,6 +47,18 @@ def _uv_updates() -> Derivation:
     v1 = v - eta * res * u * x / sp.sqrt(W)
     c = x**2 / W
     der = Derivation("uv model / NQM: exact single-example GD updates")
+    grad = sp.Matrix([f0.diff(q) for q in (*u, *v)])
+    der.eq(
+        (grad.T * grad)[0],
+        l0,
+        why="the tangent kernel ||grad f||^2 is the model's lambda: lam in eta_crit = 2/lam",
+    )
+    f_lin = f0 - eta * res * (grad.T * grad)[0]  # linearized model after one GD step
+    der.eq(
+        f_lin - y,
+        (1 - eta * l0) * res,
+        why="linearized GD: r_{t+1} = (1 - eta lambda) r_t, the factor of the eta_crit lemmas",
+    )
     der.eq(
         f(u1, v1) - y,
         res * (1 - eta * l0 + c * eta**2 * f0 * res),
@@ -56,8 +69,11 @@ def _uv_updates() -> Derivation:
         l0 - eta * c * res * (4 * f0 - eta * l0 * res),
         why="lambda(t+1) = lambda - eta ||x||^2/(md) (g-y)^2 (4 g/(g-y) - eta lambda)",
     )
-    lam_up = Derivation("lambda grows above eta_max", assumptions=[eta * lam >= 4])
-    lam_up.le(0, eta * c * f0**2 * (eta * lam - 4), why="y = 0: lambda(t+1) - lambda >= 0")
+    # eta_max of the library, at the model's own kernel lambda = l0 (not a free symbol)
+    lam_up = Derivation(
+        "lambda grows above eta_max", assumptions=[eta >= eta_max().expr.subs(lam, l0)]
+    )
+    lam_up.le(0, eta * c * f0**2 * (eta * l0 - 4), why="y = 0: lambda(t+1) - lambda >= 0")
     der.uses(lam_up)
     return der
 

@@ -3,7 +3,8 @@
 Checked: the exact loss decomposition behind Theorem 5.1 (n = 2 points), the RSC-NTK link
 :math:`\\|\\nabla\\bar G\\|^2 = \\mathbf 1^TK\\mathbf 1/n^2\\ge\\lambda_{\\min}(K)/n` (exact for n
 = 2
-with the closed-form :math:`\\lambda_{\\min}`), the width threshold for :math:`\\alpha_t > 0`, and
+with the closed-form :math:`\\lambda_{\\min}`), the width threshold for :math:`\\alpha_t > 0` (derived from
+:math:`\\lambda_{\\min}(K)`, not assumed), and
 the
 scalings.  Theorem 4.1's Hessian bound and Theorem 5.1's constants are assumptions ([V] shape,
 [R] constants).
@@ -66,11 +67,14 @@ def _ntk_link() -> Derivation:
 
 
 def _threshold() -> Derivation:
+    """alpha_t > 0 from the NTK, not restated: with ||grad G_bar||^2 >= lambda_min(K)/n (the
+    derivation above) alpha_t is positive once sqrt(m) > c_2 n / (2 kappa^2 lambda_min(K))."""
     bound = rsc_alpha()
     kappa, G, c_2 = (next(s for s in bound.symbols if s.name == nm) for nm in ("kappa", "G", "c_2"))
+    link = rsc_ntk_link().expr  # lambda_min(K)/n
     der = Derivation(
         "RSC: alpha_t > 0 above the width threshold",
-        assumptions=[2 * kappa**2 * G * sp.sqrt(m) > c_2],
+        assumptions=[G >= link, m > (c_2 / (2 * kappa**2 * link)) ** 2],
     )
     der.assume(
         "||Hess f|| <= c_H/sqrt(m) on the layerwise spectral ball",
@@ -80,7 +84,7 @@ def _threshold() -> Derivation:
         "alpha_t = 2 kappa^2 ||grad G_bar_t||^2 - c_2/sqrt(m)",
         reference="Banerjee et al. 2023, Theorem 5.1 ([R] med), c_2 = O(c_H (...))",
     )
-    der.lt(0, bound.expr, why="||grad G_bar||^2 > c_2/(2 kappa^2 sqrt(m)) makes alpha_t > 0")
+    der.lt(0, bound.expr, why="c_2/sqrt(m) < 2 kappa^2 lambda_min/n <= 2 kappa^2 ||grad G_bar||^2")
     der.order(bound.expr, m, 0, why="alpha_t -> 2 kappa^2 ||grad G_bar||^2 as m grows")
     der.order(rsc_hessian().expr, m, -sp.Rational(1, 2), why="Theorem 4.1's width scaling")
     return der

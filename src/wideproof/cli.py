@@ -12,7 +12,7 @@
 * ``wideproof store check|repair PATH`` -- :func:`wideproof.sweeps.check_store` lists the
   damaged rows (exit 1 when there are any), :func:`wideproof.sweeps.repair_store` backs the store
   up and drops them;
-* ``wideproof prove [PATH ...] [--json]`` (imports, i.e. executes, each proof file as Python) and
+* ``wideproof prove [PATH ...] [--json] [--second-opinion]`` (imports, i.e. executes, each proof file as Python) and
   ``wideproof bounds [NAME ...] [--format ...] [--wide] [--standalone]`` --
   :mod:`wideproof.symbolic.commands`;
 * ``wideproof --version``.
@@ -146,6 +146,11 @@ def _parser() -> _Parser:
     )
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--second-opinion",
+        action="store_true",
+        help="re-run every z3 proof's SMT-LIB query with cvc5 (pip install 'wideproof[smt]')",
+    )
     p.set_defaults(run=_prove)
 
     p = sub.add_parser("bounds", help="print the symbolic bounds")
@@ -313,7 +318,7 @@ def _store(args: argparse.Namespace) -> int:
 def _prove(args: argparse.Namespace) -> int:
     from .symbolic.commands import prove_command
 
-    return prove_command(list(args.paths), bool(args.json))
+    return prove_command(list(args.paths), bool(args.json), bool(args.second_opinion))
 
 
 def _bounds(args: argparse.Namespace) -> int:

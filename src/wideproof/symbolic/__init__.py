@@ -38,6 +38,7 @@ from ._liu2022 import plstar_radius as plstar_radius
 from ._liu2022 import plstar_rate as plstar_rate
 from ._registry import all_bounds as all_bounds
 from ._registry import get_bound as get_bound
+from ._smt import recheck as recheck
 from ._symbols import SYMBOLS as SYMBOLS
 from ._symbols import B as B
 from ._symbols import L as L

@@ -9,7 +9,11 @@ the ball to its midpoint, which once "proved" a false bound.  Rules:
   endpoints and hulled -- tight, unlike ``arb(0, 3).tanh() = [+/- 402]`` (pitfall 3);
 * ``Abs`` and even powers work on the endpoint magnitudes, so a ball straddling 0 never yields a
   negative square (pitfall 2);
-* decimal constants are converted from exact rationals, never from binary doubles (pitfall 4).
+* decimal constants are converted from exact rationals, never from binary doubles (pitfall 4);
+* ``strict=True`` (used for constants and single points) refuses a square root whose argument ball
+  reaches below 0; the default clamps it to ``[0, hi]``, which encloses the function over the part
+  of a box where it is real -- sound for a box proof once the step's side condition ``arg >= 0``
+  is established (:mod:`._domain`).
 """
 
 from __future__ import annotations
@@ -92,10 +96,10 @@ def _pow_int(x: arb, e: int) -> arb:
     return hull(_endpoints(arb(lo) ** e)[0], _endpoints(arb(hi) ** e)[1])
 
 
-def _sqrt(x: arb) -> arb:
+def _sqrt(x: arb, strict: bool) -> arb:
     lo, hi = _endpoints(x)
-    if hi < 0:
-        raise Untranslatable("sqrt of a negative ball")
+    if hi < 0 or (strict and lo < 0):
+        raise Untranslatable("sqrt of a ball that is not certainly non-negative")
     lo = max(lo, fmpq(0))
     return hull(_endpoints(arb(lo).sqrt())[0], _endpoints(arb(hi).sqrt())[1])
 
@@ -106,20 +110,33 @@ def _log(x: arb) -> arb:
     return _monotone(lambda t: t.log())(x)
 
 
+def _cosh(x: arb) -> arb:
+    return _monotone(lambda t: t.cosh())(_abs(x))
+
+
 _FUNCTIONS: dict[Any, Callable[[arb], arb]] = {
     sp.exp: _monotone(lambda t: t.exp()),
     sp.log: _log,
     sp.tanh: _monotone(lambda t: t.tanh()),
     sp.atan: _monotone(lambda t: t.atan()),
     sp.erf: _monotone(lambda t: t.erf()),
+    sp.sinh: _monotone(lambda t: t.sinh()),
+    sp.cosh: _cosh,
+    sp.asinh: _monotone(lambda t: t.asinh()),
+    sp.acosh: _monotone(lambda t: t.acosh()),
+    sp.atanh: _monotone(lambda t: t.atanh()),
     sp.Abs: _abs,
     sp.sin: lambda t: t.sin(),
     sp.cos: lambda t: t.cos(),
 }
 
 
-def arb_eval(expr: Any, box: Mapping[Any, arb]) -> arb:
-    """Enclose ``expr`` over ``box`` (symbol -> ball); raises :class:`Untranslatable`."""
+def arb_eval(expr: Any, box: Mapping[Any, arb], strict: bool = False) -> arb:
+    """Enclose ``expr`` over ``box`` (symbol -> ball); raises :class:`Untranslatable`.
+
+    ``b**e`` for a non-integer, non-half-integer exponent is ``exp(e log b)`` and needs a certainly
+    positive base.  ``strict``: see the module docstring.
+    """
     if expr.is_Symbol:
         if expr not in box:
             raise Untranslatable(f"symbol {expr} has no interval in the box")
@@ -133,22 +150,23 @@ def arb_eval(expr: Any, box: Mapping[Any, arb]) -> arb:
     if expr.is_Add:
         out = arb(0)
         for a in expr.args:
-            out = out + arb_eval(a, box)
+            out = out + arb_eval(a, box, strict)
         return out
     if expr.is_Mul:
         out = arb(1)
         for a in expr.args:
-            out = out * arb_eval(a, box)
+            out = out * arb_eval(a, box, strict)
         return out
     if expr.is_Pow:
         base, e = expr.args
         if e.is_Integer:
-            return _pow_int(arb_eval(base, box), int(e))
+            return _pow_int(arb_eval(base, box, strict), int(e))
         if e.is_Rational and e.q == 2:
-            root = _sqrt(arb_eval(base, box))
+            root = _sqrt(arb_eval(base, box, strict), strict)
             return _pow_int(root, int(e.p))
-        raise Untranslatable(f"power with exponent {e}")
+        logb = _log(arb_eval(base, box, strict))
+        return _FUNCTIONS[sp.exp](arb_eval(e, box, strict) * logb)
     fn = _FUNCTIONS.get(expr.func)
     if fn is not None and len(expr.args) == 1:
-        return fn(arb_eval(expr.args[0], box))
+        return fn(arb_eval(expr.args[0], box, strict))
     raise Untranslatable(f"{expr.func.__name__} is not in the arb whitelist")

@@ -8,11 +8,18 @@ functions; the other nodes become fresh variables with side constraints:
 * ``b**(p/2)`` -> ``s**p`` with ``s**2 = b, s >= 0`` (square roots; ``b >= 0`` follows);
 * ``Abs(e)`` -> ``a`` with ``a >= 0, a**2 = e**2``;
 * ``Max/Min(e1, e2)`` -> ``u`` with ``u >= e_i`` (resp. ``<=``) and ``u = e1 or u = e2``;
-* the built-in ranges ``tanh(e) -> t in (-1, 1)``, ``exp(e) -> t > 0``, ``erf(e) -> t in (-1, 1)``
-  (one variable per distinct argument): a *relaxation*, sound for proofs, so a z3 model is only a
+* ``tanh(e) -> t in (-1, 1)``, ``erf(e) -> t in (-1, 1)``, ``exp(e) -> t > 0, t >= 1 + e``,
+  ``log(e) -> t`` with ``e > 0, 1 - 1/e <= t <= e - 1``, ``E = exp(1)``, ``b**c = exp(c log b)``
+  for a symbolic exponent, and monotonicity between any two values of the same function (one
+  variable per distinct argument): a *relaxation*, sound for proofs, so a z3 model is only a
   candidate counterexample that the caller must confirm on the original expression.
 
 ``exact`` is False as soon as a relaxation was used.
+
+Variables are keyed by the sympy symbol itself (name *and* declared assumptions), and every z3
+variable is named ``<label>#<counter>`` with a counter unique within the translation, so two
+distinct symbols that print alike, or a user symbol called like a relaxation variable, never share
+a z3 constant.  Only symbols declared real are translated.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ _RANGES: dict[Any, tuple[Any, Any]] = {
     sp.erf: (-1, 1),
     sp.exp: (0, None),
 }
+_MONOTONE = (sp.tanh, sp.erf, sp.exp, sp.log)
 
 
 @dataclass
@@ -46,6 +54,7 @@ class Translation:
     aux: dict[Any, Any] = field(default_factory=dict)
     relaxed: list[str] = field(default_factory=list)
     inverses: list[tuple[Any, Any, Any]] = field(default_factory=list)
+    monotone: list[tuple[Any, Any, Any]] = field(default_factory=list)
 
     @property
     def exact(self) -> bool:
@@ -56,16 +65,22 @@ class Translation:
 
         ``value(z3 variable)`` returns the model's value; ``tanh(x) -> t`` gives ``x = atanh(t)``.
         """
-        inverse = {sp.tanh: sp.atanh, sp.erf: sp.erfinv, sp.exp: sp.log}
+        inverse = {sp.tanh: sp.atanh, sp.erf: sp.erfinv, sp.exp: sp.log, sp.log: sp.exp}
         for func, arg, t in self.inverses:
             if arg.is_Symbol:
                 v = value(t)
                 if v is not None:
                     point[arg] = inverse[func](v)
 
+    def _new(self, label: str) -> Any:
+        return z3.Real(f"{label}#{len(self.variables) + len(self.aux)}")
+
     def var(self, sym: Any) -> Any:
+        """The z3 variable of ``sym``, with its declared sign and integrality as side facts."""
         if sym not in self.variables:
-            v = z3.Real(sym.name)
+            if not sym.is_real:
+                raise Untranslatable(f"symbol {sym} is not declared real")
+            v = self._new(sym.name)
             self.variables[sym] = v
             if sym.is_positive:
                 self.side.append(v > 0)
@@ -73,6 +88,10 @@ class Translation:
                 self.side.append(v >= 0)
             elif sym.is_negative:
                 self.side.append(v < 0)
+            elif sym.is_nonpositive:
+                self.side.append(v <= 0)
+            elif sym.is_nonzero:
+                self.side.append(v != 0)
             if sym.is_integer:
                 self.side.append(z3.IsInt(v))
         return self.variables[sym]
@@ -80,7 +99,7 @@ class Translation:
     def fresh(self, key: Any, prefix: str) -> tuple[Any, bool]:
         if key in self.aux:
             return self.aux[key], False
-        v = z3.Real(f"__{prefix}{len(self.aux)}")
+        v = self._new(prefix)
         self.aux[key] = v
         return v, True
 
@@ -109,20 +128,46 @@ class Translation:
                     self.side.append(u >= p if isinstance(e, sp.Max) else u <= p)
                 self.side.append(z3.Or([u == p for p in parts]))
             return u
-        if e.func in _RANGES and len(e.args) == 1:
-            if e.func is sp.tanh or e.func is sp.erf:
-                self.expr(e.args[0])  # declare its symbols
-            t, new = self.fresh(e, "t")
-            if new:
-                lo, hi = _RANGES[e.func]
-                if lo is not None:
-                    self.side.append(t > lo)
-                if hi is not None:
-                    self.side.append(t < hi)
-                self.relaxed.append(f"{e} in ({lo}, {'oo' if hi is None else hi})")
-                self.inverses.append((e.func, e.args[0], t))
-            return t
+        if e is sp.E:
+            return self._relax(sp.exp, e, z3.RealVal(1))
+        if e.func in _MONOTONE and len(e.args) == 1:
+            try:
+                arg = self.expr(e.args[0])
+            except Untranslatable:
+                if e.func is not sp.exp:
+                    raise
+                arg = None
+            return self._relax(e.func, e, arg)
         raise Untranslatable(f"{e.func.__name__} has no z3 translation")
+
+    def _relax(self, func: Any, key: Any, arg: Any) -> Any:
+        """A variable ``t`` for ``func(arg)`` with sound facts: its range, the tangent lines
+        ``exp(a) >= 1 + a`` and ``1 - 1/a <= log(a) <= a - 1``, and monotonicity against every
+        other relaxed value of the same function."""
+        t, new = self.fresh(key, "t")
+        if not new:
+            return t
+        lo, hi = _RANGES.get(func, (None, None))
+        if lo is not None:
+            self.side.append(t > lo)
+        if hi is not None:
+            self.side.append(t < hi)
+        if arg is not None:
+            if func is sp.exp:
+                self.side.append(t >= 1 + arg)
+            if func is sp.log:
+                self.side += [arg > 0, t <= arg - 1, t * arg >= arg - 1]
+            for other, other_arg, other_t in self.monotone:
+                if other is func:
+                    self.side += [
+                        z3.Implies(arg <= other_arg, t <= other_t),
+                        z3.Implies(other_arg <= arg, other_t <= t),
+                    ]
+            self.monotone.append((func, arg, t))
+        self.relaxed.append(f"{key} as {func.__name__}")
+        if key.args and key.args[0].is_Symbol and key.func is func:
+            self.inverses.append((func, key.args[0], t))
+        return t
 
     def _pow(self, e: Any) -> Any:
         base, ex = e.args
@@ -148,7 +193,11 @@ class Translation:
             if new:
                 self.side.append(q * val == 1)
             return q
-        raise Untranslatable(f"power with exponent {ex} has no z3 translation")
+        if ex.is_Rational:
+            raise Untranslatable(f"power with exponent {ex} has no z3 translation")
+        # b**e = exp(e log b) for a symbolic or irrational exponent (side condition b > 0)
+        log_b = self._relax(sp.log, sp.log(base), self.expr(base))
+        return self._relax(sp.exp, e, self.expr(ex) * log_b)
 
 
 def translate(e: Any, ctx: Translation) -> Any:
@@ -164,10 +213,12 @@ def translate(e: Any, ctx: Translation) -> Any:
             "!=": lambda a, b: a != b,
         }
         return ops[e.rel_op](lhs, rhs)
-    if e is sp.true:
-        return z3.BoolVal(True)
+    if e is sp.true or e is sp.false:
+        return z3.BoolVal(e is sp.true)
     if isinstance(e, sp.And):
         return z3.And([translate(a, ctx) for a in e.args])
     if isinstance(e, sp.Or):
         return z3.Or([translate(a, ctx) for a in e.args])
+    if isinstance(e, sp.Not):
+        return z3.Not(translate(e.args[0], ctx))
     raise Untranslatable(f"{type(e).__name__} is not a relation")

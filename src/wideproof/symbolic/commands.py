@@ -2,9 +2,11 @@
 
 ``prove_command`` loads each proof file (default: every ``*_proof.py`` in ``proofs/``), takes its
 module-level ``derivation()`` function or ``DERIVATION`` object (a :class:`Derivation` or a list of
-them), checks it and prints a per-step report (or one JSON document).  Exit code 0 when every step
-is PROVEN or ASSUMED, 1 when a step is REFUTED or UNPROVEN (each named with its file), 2 on a usage
-error (missing file, no derivation in it).
+them), checks it and prints a per-step report and the number of steps per status (or one JSON
+document).  Exit code 0 when every derivation is ok (:attr:`Report.ok`: no step REFUTED, UNPROVEN
+or VACUOUS, and at least one PROVEN or ASSUMED step -- TRIVIAL steps are allowed but are no
+evidence), 1 otherwise (each failing step named with its file), 2 on a usage error (missing file,
+no derivation in it, a derivation refused with a ``ConfigError``).
 
 ``bounds_command`` prints every bound with its statement, hypotheses, order in each size knob and
 source, as LaTeX (a booktabs float that fits the column, see :mod:`wideproof.report._latex`),
@@ -16,11 +18,10 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import itertools
-import json
 import re
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,11 @@ import sympy as sp
 
 from ..errors import WideproofError
 from ..report._latex import Column, Span, latex_table, tex_escape, tex_text
+from ..sweeps._json import dumps
 from ._bound import Bound, Scaling
 from ._derivation import Derivation, Report, versions
 from ._registry import all_bounds
+from ._smt import recheck
 
 __all__ = ["bounds_command", "prove_command"]
 
@@ -106,23 +109,33 @@ def _load(path: Path) -> list[Derivation]:
     return list(items)
 
 
-def prove_command(paths: list[str], as_json: bool) -> int:
-    """Check the derivations in ``paths`` (default ``proofs/``); print; return the exit code."""
+def prove_command(paths: list[str], as_json: bool, second_opinion: bool = False) -> int:
+    """Check the derivations in ``paths`` (default ``proofs/``); print; return the exit code.
+
+    ``second_opinion``: re-run every z3 proof's SMT-LIB query with cvc5 (:func:`recheck`); a
+    ``sat`` answer (cvc5 disagrees) fails the run, ``unknown`` is reported only.
+    """
     try:
         files = _expand(paths)
         loaded = [(f, _load(f)) for f in files]
+        results: list[tuple[Path, Report]] = [(f, d.check()) for f, ds in loaded for d in ds]
+        opinions = _second_opinions(r for _, r in results) if second_opinion else []
     except (_UsageError, WideproofError, SyntaxError, ImportError) as exc:
         print(f"wideproof prove: error: {exc}", file=sys.stderr)
         return 2
-    results: list[tuple[Path, Report]] = [(f, d.check()) for f, ds in loaded for d in ds]
-    ok = all(r.ok for _, r in results)
+    disagree = [o for o in opinions if o[2] == "sat"]
+    ok = all(r.ok for _, r in results) and not disagree
     if as_json:
-        doc = {
+        doc: dict[str, Any] = {
             "ok": ok,
             "derivations": [{"file": str(f), **r.to_json()} for f, r in results],
             "versions": versions(),
         }
-        print(json.dumps(doc, indent=2))
+        if second_opinion:
+            doc["second_opinion"] = [
+                {"derivation": name, "step": i, "cvc5": answer} for name, i, answer in opinions
+            ]
+        print(dumps(doc, indent=2))
     else:
         for f, r in results:
             print(f"{f}:")
@@ -130,9 +143,51 @@ def prove_command(paths: list[str], as_json: bool) -> int:
         failures = [(f, name, s) for f, r in results for name, s in r.failures()]
         for f, name, s in failures:
             print(f"FAILED {f} :: {name} :: step {s.index} ({s.kind}) {s.status}: {s.statement}")
-        total = sum(len(r.steps) for _, r in results)
-        print(f"{len(results)} derivations, {total} steps, {len(failures)} failing")
+        for f, r in results:
+            if not r.ok and not r.failures():
+                print(f"FAILED {f} :: {r.name} :: no PROVEN or ASSUMED step (TRIVIAL only)")
+        counts = _total_counts(r for _, r in results)
+        total = sum(counts.values())
+        shown = ", ".join(f"{n} {k}" for k, n in counts.items())
+        print(f"{len(results)} derivations, {total} steps ({shown}), {len(failures)} failing")
+        if second_opinion:
+            for name, i, answer in opinions:
+                if answer != "unsat":
+                    print(f"SECOND OPINION {name} :: step {i}: cvc5 says {answer}")
+            confirmed = sum(answer == "unsat" for _, _, answer in opinions)
+            print(f"second opinion (cvc5): {confirmed} of {len(opinions)} z3 proofs confirmed")
     return 0 if ok else 1
+
+
+def _second_opinions(reports: Iterable[Report]) -> list[tuple[str, int, str]]:
+    """``(derivation, step, cvc5's answer)`` for every z3-proven step, lemmas included."""
+    return [
+        (r.name, s.index, recheck(s.smtlib))
+        for r in _all_reports(reports)
+        for s in r.steps
+        if s.status == "PROVEN" and s.smtlib
+    ]
+
+
+def _all_reports(reports: Iterable[Report]) -> list[Report]:
+    """The reports and their lemmas' reports, each once (a lemma may serve two derivations)."""
+    seen: dict[int, Report] = {}
+    todo = list(reports)
+    while todo:
+        r = todo.pop(0)
+        if id(r) not in seen:
+            seen[id(r)] = r
+            todo += r.uses
+    return list(seen.values())
+
+
+def _total_counts(reports: Iterable[Report]) -> dict[str, int]:
+    """Steps per status over the reports and their lemmas (each counted once)."""
+    out: dict[str, int] = {}
+    for r in _all_reports(reports):
+        for k, n in r.counts().items():
+            out[k] = out.get(k, 0) + n
+    return out
 
 
 # -- bounds table ----------------------------------------------------------------------------
@@ -283,7 +338,7 @@ def bounds_command(
         return 2
     if fmt == "json":
         doc: Any = [b.to_json(ex) for b, ex in rows]
-        print(json.dumps(doc, indent=2))
+        print(dumps(doc, indent=2))
     elif fmt == "markdown":
         print(_markdown(rows))
     else:
