@@ -32,6 +32,7 @@ tanh hidden layers, :math:`d = n = 20`, inputs :math:`x\sim\mathcal N(0,I_d)` re
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
@@ -89,9 +90,19 @@ def _model(task: Task) -> tuple[Model, Tensor, Tensor]:
     return model, x, y
 
 
+def _bound_ratio(steps: Sequence[int], losses: Sequence[float], eta: float, mu: float) -> float:
+    """:math:`\\max_{t\\ge1} \\mathcal L_t / ((1-\\eta\\mu)^t\\mathcal L_0)` (Theorem 6's ratio)."""
+    l0 = losses[0]
+    return max(
+        (lt / ((1.0 - eta * mu) ** t * l0) for t, lt in zip(steps[1:], losses[1:], strict=True)),
+        default=0.0,
+    )
+
+
 def pl_run(task: Task) -> dict[str, float]:
     """GD at :math:`\\eta` = ``eta_factor`` / :math:`\\lambda_{\\max}(K_0)` (½-sum loss), probes
-    every step; the checks of both PL* claims and the numbers behind them."""
+    every step; the checks of both PL* claims and the numbers behind them, then the controls
+    (:func:`pl_controls`)."""
     import torch
 
     from ..dynamics import Probes, gd
@@ -120,12 +131,8 @@ def pl_run(task: Task) -> dict[str, float]:
     if mu <= 0:
         raise ConfigError(f"lambda_min(K) reached {mu} <= 0: the width is too small for PL*")
     losses = [p.loss for p in traj.probes]
-    steps = [p.step for p in traj.probes]
     l0 = losses[0]
-    bound_ratio = max(
-        (lt / ((1.0 - eta * mu) ** t * l0) for t, lt in zip(steps[1:], losses[1:], strict=True)),
-        default=0.0,
-    )
+    bound_ratio = _bound_ratio([p.step for p in traj.probes], losses, eta, mu)
     lip = math.sqrt(max(lmax))
     radius = 2.0 * lip * math.sqrt(2.0 * l0) / mu
     return {
@@ -145,6 +152,92 @@ def pl_run(task: Task) -> dict[str, float]:
         "path_length": traj.path_length,
         "radius": radius,
         "path_over_radius": traj.path_length / radius,
+        **pl_controls(task, model, x, y, float(lam0[-1])),
+    }
+
+
+def pl_controls(
+    task: Task, model: Model, x: Tensor, y: Tensor, lam_max0: float
+) -> dict[str, float]:
+    """Configurations Theorems 4 and 6 exclude, run by the same GD code.
+
+    * Under-parameterized (``control_width``, ``control_n`` samples, fewer parameters than
+      samples): :math:`K = JJ^\\top` has rank at most :math:`p < n`, so
+      :math:`\\lambda_{\\min}(K) = 0` and no PL* constant :math:`\\mu > 0` exists; GD at
+      :math:`\\eta = 1/\\lambda_{\\max}(K_0)` must not reach ``stop_ratio`` within the budget.
+    * Too large a step, :math:`\\eta` = ``control_eta_factor`` :math:`/\\lambda_{\\max}(K_0)`,
+      beyond the linear stability limit 2 and the catapult range: GD must diverge (loss above
+      :math:`10^6\\mathcal L_0`) within ``control_steps``.
+    * The step :math:`\\eta = 1.8/\\lambda_{\\max}(K_0)` (``beyond_eta_factor``), outside
+      Theorem 6's hypothesis but stable: its bound ratio is reported, not tested (the theorem
+      predicts nothing there).
+    """
+    import torch
+
+    from ..dynamics import Probes, gd
+    from ..measures import ntk
+
+    d, n, width = int(task.args["d"]), int(task.args["control_n"]), int(task.args["control_width"])
+    small = plstar_mlp(width, d).init(task.seed)
+    if small.flat_params().numel() >= n:
+        raise ConfigError(
+            f"control_width={width} has {small.flat_params().numel()} parameters, "
+            f"not fewer than control_n={n} samples"
+        )
+    xs, ys = pl_data(d, n, 2000 + task.seed)
+    ks = torch.linalg.eigvalsh(ntk(small, xs))
+    under = gd(
+        small,
+        xs,
+        ys,
+        eta=1.0 / float(ks[-1]),
+        steps=int(task.args["max_steps"]),
+        loss="half_sum",
+        probes=Probes(every=None),
+        stop_ratio=float(task.args["stop_ratio"]),
+        on_divergence="stop",
+    )
+    l0 = float(0.5 * ((model(x) - y) ** 2).sum())
+    big = gd(
+        model,
+        x,
+        y,
+        eta=float(task.args["control_eta_factor"]) / lam_max0,
+        steps=int(task.args["control_steps"]),
+        loss="half_sum",
+        probes=Probes(every=1, gradient=False),
+        on_divergence="stop",
+        divergence_threshold=1e6 * l0,
+    )
+    beyond = gd(
+        model,
+        x,
+        y,
+        eta=float(task.args["beyond_eta_factor"]) / lam_max0,
+        steps=int(task.args["max_steps"]),
+        loss="half_sum",
+        probes=Probes(every=1, gradient=False, kernel=True, top_s=1),
+        stop_ratio=float(task.args["stop_ratio"]),
+        on_divergence="stop",
+    )
+    beyond_mu = min(beyond.series("lambda_min"))
+    beyond_ratio = (
+        _bound_ratio(
+            [p.step for p in beyond.probes],
+            [p.loss for p in beyond.probes],
+            float(task.args["beyond_eta_factor"]) / lam_max0,
+            beyond_mu,
+        )
+        if beyond_mu > 0 and not beyond.diverged
+        else math.inf
+    )
+    return {
+        "control_underparam_stalls": float(under.status != "converged"),
+        "control_underparam_loss_ratio": under.loss[-1] / under.loss[0],
+        "control_underparam_lambda_ratio": float(ks[0] / ks[-1]),
+        "control_large_step_diverges": float(big.diverged),
+        "control_large_step_steps": float(big.steps),
+        "beyond_eta_max_bound_ratio": beyond_ratio,
     }
 
 
@@ -194,11 +287,22 @@ _RUN_ARGS: dict[str, Any] = {
     "eta_factor": 1.0,
     "max_steps": 2000,
     "stop_ratio": 1e-8,
+    "control_width": 2,
+    "control_n": 60,
+    "control_eta_factor": 8.0,
+    "control_steps": 100,
+    "beyond_eta_factor": 1.8,
 }
 _PROFILES = {
     "quick": Profile(values=(256,), seeds=(0, 1, 2)),
     "full": Profile(values=(256, 512, 1024), seeds=tuple(range(5))),
 }
+
+_UNDERPARAM_CONTROL = (
+    "control_underparam_stalls",
+    "control: width 2 (46 parameters) on 60 samples, lambda_min(K) = 0 (no PL*): GD at "
+    "eta = 1/lambda_max(K_0) does not reach 1e-8 L_0 within the step budget",
+)
 
 PLSTAR = Claim(
     id="liu2020pl.plstar-inequality",
@@ -210,11 +314,28 @@ PLSTAR = Claim(
     knob="width",
     measure=pl_run,
     measure_args=_RUN_ARGS,
-    rule=ChecklistRule(
+    rule=AllOf(
         (
-            ("identity", f"max_t | |grad L|^2 - r^T K r | / |grad L|^2 <= {IDENTITY_TOL:g}"),
-            ("pl_inequality", f"min_t |grad L|^2 / (2 lambda_min(K_t) L_t) >= 1 - {PL_TOL:g}"),
-            ("mu_persists", f"mu = min_t lambda_min(K_t) >= {MU_RATIO_MIN} lambda_min(K_0)"),
+            (
+                "checks",
+                ChecklistRule(
+                    (
+                        (
+                            "identity",
+                            f"max_t | |grad L|^2 - r^T K r | / |grad L|^2 <= {IDENTITY_TOL:g}",
+                        ),
+                        (
+                            "pl_inequality",
+                            f"min_t |grad L|^2 / (2 lambda_min(K_t) L_t) >= 1 - {PL_TOL:g}",
+                        ),
+                        (
+                            "mu_persists",
+                            f"mu = min_t lambda_min(K_t) >= {MU_RATIO_MIN} lambda_min(K_0)",
+                        ),
+                    )
+                ),
+            ),
+            ("control", ChecklistRule((_UNDERPARAM_CONTROL,))),
         )
     ),
     profiles=_PROFILES,
@@ -231,10 +352,33 @@ CONVERGENCE = Claim(
     knob="width",
     measure=pl_run,
     measure_args=_RUN_ARGS,
-    rule=ChecklistRule(
+    rule=AllOf(
         (
-            ("exponential_bound", f"max_t L_t / ((1 - eta mu)^t L_0) <= 1 + {BOUND_TOL:g}"),
-            ("converged", "L_t < 1e-8 L_0 within the step budget"),
+            (
+                "checks",
+                ChecklistRule(
+                    (
+                        (
+                            "exponential_bound",
+                            f"max_t L_t / ((1 - eta mu)^t L_0) <= 1 + {BOUND_TOL:g}",
+                        ),
+                        ("converged", "L_t < 1e-8 L_0 within the step budget"),
+                    )
+                ),
+            ),
+            (
+                "control",
+                ChecklistRule(
+                    (
+                        (
+                            "control_large_step_diverges",
+                            "control: GD at eta = 8/lambda_max(K_0) (beyond 2/lambda_max) "
+                            "diverges (loss > 1e6 L_0) within 100 steps",
+                        ),
+                        _UNDERPARAM_CONTROL,
+                    )
+                ),
+            ),
         )
     ),
     profiles=_PROFILES,
