@@ -29,10 +29,11 @@ import dataclasses
 import math
 from typing import TYPE_CHECKING
 
-from ..families import MLP
+from ..families import MLP, Model
 from ..results import Estimate
 from ..sweeps import Task
 from ._claim import BoundLike, Claim, Profile
+from ._controls import no_decay, with_control
 from ._extra_rules import AllOf, ExponentBand
 from ._rules import ExponentRule, ThresholdRule
 
@@ -50,10 +51,12 @@ __all__ = [
     "antisymmetric_tanh_mlp",
     "hessian_norm_at_one_input",
     "hessian_norms_smooth_networks",
+    "hessian_sup_in_ball",
     "kernel_change_after_gd",
     "linearization_gap_in_ball",
     "nonlinear_output_hessians",
     "ntk_tanh_mlp",
+    "softplus_output_model",
 ]
 
 PAPER = (
@@ -76,15 +79,36 @@ def ntk_tanh_mlp(width: int) -> MLP:
     )
 
 
+def softplus_output_model(task: Task) -> Model:
+    """The negative control of the linear-output claims: the task's MLP with a softplus output
+    and the antisymmetric initialization, so :math:`f = \\mathrm{softplus}(\\tilde f)` with
+    :math:`\\tilde f(w_0; x) = 0` and :math:`\\phi''(0) = 1/4`.  Its Hessian keeps the rank-one
+    term :math:`\\tfrac14\\nabla\\tilde f\\nabla\\tilde f^\\top` of norm
+    :math:`\\Theta(1)` (Liu, Zhu & Belkin 2020, §4), which Theorem 3.2 excludes by requiring a
+    linear output."""
+    spec = task.spec
+    if not isinstance(spec, MLP):
+        raise TypeError(f"the softplus-output control needs an MLP spec, got {type(spec).__name__}")
+    control = dataclasses.replace(spec, output="softplus", initialization="antisymmetric")
+    return control.init(task.seed, dtype=task.torch_dtype, device=task.device)
+
+
 def hessian_norm_at_one_input(task: Task) -> dict[str, Estimate]:
-    """:math:`\\|\\nabla^2_w f(w_0; x)\\|_2` at :math:`x = \\mathbf 1_d` (Lanczos, both ends)."""
+    """:math:`\\|\\nabla^2_w f(w_0; x)\\|_2` at :math:`x = \\mathbf 1_d` (Lanczos, both ends), and
+    the same norm for the softplus-output control (:func:`softplus_output_model`)."""
     import torch
 
     from ..measures import hessian_norm
 
     model = task.model()
     x = torch.ones(model.spec.input_dim, dtype=model.dtype, device=model.device)
-    return {"hessian_norm": hessian_norm(model, x, tol=float(task.args["tol"]), seed=task.seed)}
+    tol = float(task.args["tol"])
+    return {
+        "hessian_norm": hessian_norm(model, x, tol=tol, seed=task.seed),
+        "control_softplus_output": hessian_norm(
+            softplus_output_model(task), x, tol=tol, seed=task.seed
+        ),
+    }
 
 
 def _bound() -> BoundLike:
@@ -107,7 +131,10 @@ HESSIAN_WIDTH = Claim(
     measure_args={"tol": 1e-8},
     # The prediction is the bound's exponent in m (-1/2) and log power (1/2); a test checks the
     # two agree, so the rule can state them in words without building the bound.
-    rule=ExponentRule("hessian_norm", predicted=-0.5, excludes=(0.0,), log_power=0.5),
+    rule=with_control(
+        ExponentRule("hessian_norm", predicted=-0.5, excludes=(0.0,), log_power=0.5),
+        ("control: softplus output", no_decay("control_softplus_output")),
+    ),
     profiles={
         "quick": Profile(values=(32, 64, 128, 256, 512, 1024, 2048), seeds=tuple(range(5))),
         "full": Profile(values=(64, 128, 256, 512, 1024, 2048, 4096, 8192), seeds=tuple(range(10))),
@@ -287,20 +314,57 @@ LINEARIZATION_GAP = Claim(
 
 # --- liu2020.hessian-ball: Theorem 3.2 on the ball, not only at w_0 -------------------------------
 
+
+def hessian_sup_in_ball(task: Task) -> dict[str, float]:
+    """:func:`wideproof.measures.hessian_ball_sup` at :math:`x = \\mathbf 1_d` in
+    :math:`B(w_0, R)`: ``sup_hessian`` (the largest :math:`\\|H_f\\|` the projected ascent found),
+    ``hessian_at_center`` (:math:`\\|H_f(w_0)\\|`), ``ball_ratio`` (their quotient) and
+    ``sup_distance`` (:math:`\\|w^* - w_0\\|`); the control ``control_softplus_output``, the norm at
+    :math:`w_0` of the softplus-output network (a lower bound of its supremum over the ball)."""
+    import torch
+
+    from ..measures import hessian_ball_sup, hessian_norm
+
+    model = task.model()
+    x = torch.ones(model.spec.input_dim, dtype=model.dtype, device=model.device)
+    tol = float(task.args["tol"])
+    res = hessian_ball_sup(
+        model,
+        x,
+        float(task.args["radius"]),
+        starts=int(task.args["starts"]),
+        steps=int(task.args["ascent_steps"]),
+        seed=task.seed,
+        tol=tol,
+    )
+    control = hessian_norm(softplus_output_model(task), x, tol=tol, seed=task.seed)
+    return {
+        "sup_hessian": res.sup,
+        "hessian_at_center": res.at_center,
+        "ball_ratio": res.ratio,
+        "sup_distance": res.distance,
+        "control_softplus_output": control.value,
+    }
+
+
 HESSIAN_BALL = Claim(
     id="liu2020.hessian-ball",
     paper=PAPER,
     statement=(
         "Theorem 3.2 is about the ball: sup over B(w_0, R), R = 1, of ||H_f(w; x)|| for the "
         "one-hidden-layer NTK tanh network decays like m^{-1/2} up to a sqrt(log m) factor. "
-        "The sup is estimated from below at w_0 and along the segment to the point of B(w_0, R) "
-        "where the linearization gap is largest (16 random directions, then 20 ascent steps)."
+        "The sup is estimated from below by projected gradient ascent of ||H_f(w; x)|| over the "
+        "ball (from w_0 and 3 random points of the sphere, 10 steps each, the eigenvalue's "
+        "gradient v^T (dH/dw) v by autograd through a Hessian-vector product)."
     ),
     knob="width",
     family=ntk_tanh_mlp,
-    measure=linearization_gap_in_ball,  # same measure and arguments: points are shared
-    measure_args=LINEARIZATION_GAP.measure_args,
-    rule=ExponentRule("sup_hessian", predicted=-0.5, excludes=(0.0,), log_power=0.5),
+    measure=hessian_sup_in_ball,
+    measure_args={"radius": 1.0, "starts": 4, "ascent_steps": 10, "tol": 1e-8},
+    rule=with_control(
+        ExponentRule("sup_hessian", predicted=-0.5, excludes=(0.0,), log_power=0.5),
+        ("control: softplus output", no_decay("control_softplus_output")),
+    ),
     profiles=LINEARIZATION_GAP.profiles,
 )
 

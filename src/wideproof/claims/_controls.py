@@ -1,0 +1,37 @@
+"""Negative controls inside a verdict: a configuration the theorem excludes, measured beside the
+claim's own points, whose outcome must be the one the exclusion predicts.
+
+:func:`with_control` composes a claim's rule with control parts (an :class:`AllOf`), so the
+verdict HOLDS only when the claim's part HOLDS *and* every control behaves as excluded; the
+verdict's ``evidence["parts"]`` names each control and its outcome.  :func:`no_decay` is the
+control part of the transition-to-linearity claims: a quantity the theorem predicts to decay like
+``m^{-1/2}`` must, in the excluded configuration (a non-linear output, Liu, Zhu & Belkin 2020,
+arXiv:2010.01092, §4), have a width exponent whose whole confidence interval lies within
+``[-1/4, 1/4]`` -- closer to 0 ("does not decay") than to the prediction -1/2.
+"""
+
+from __future__ import annotations
+
+from ._extra_rules import AllOf, ExponentBand
+from ._rules import Rule
+
+__all__ = ["NO_DECAY_BAND", "no_decay", "with_control"]
+
+NO_DECAY_BAND = (-0.25, 0.25)
+"""The band a non-decaying control's exponent CI must lie in: half-way to -1/2 on either side."""
+
+
+def no_decay(observation: str) -> ExponentBand:
+    """The control part "the width exponent of ``observation`` lies within [-1/4, 1/4]"."""
+    return ExponentBand(observation, low=NO_DECAY_BAND[0], high=NO_DECAY_BAND[1])
+
+
+def with_control(main: Rule, *controls: tuple[str, Rule]) -> AllOf:
+    """``main`` (part ``"claim"``, the headline statistic) and the ``(label, rule)`` controls;
+    every label must start with ``"control"``."""
+    bad = [label for label, _ in controls if not label.startswith("control")]
+    if bad or not controls:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"control labels must start with 'control' (got {bad or 'none'})")
+    return AllOf((("claim", main), *controls))
