@@ -32,6 +32,7 @@ of catapult notes §1.5: n = 1000, 3000 steps, seeds 0-4, the weights drawn with
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -108,7 +109,7 @@ def rounding_floor(width: int, lam0: float) -> float:
     """
     eps = float(np.finfo(np.float64).eps) / 2.0
     gamma = width * eps / (1.0 - width * eps)
-    return 0.5 * (gamma * width**0.5 * lam0 / 2.0) ** 2
+    return 0.5 * (gamma * math.sqrt(width) * lam0 / 2.0) ** 2
 
 
 def uv_phase_run(task: Task) -> dict[str, float]:
