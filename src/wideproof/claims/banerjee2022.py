@@ -91,7 +91,8 @@ def width_hessians(task: Task) -> dict[str, Estimate]:
     """``hessian_depth<L>`` = :math:`\\|\\nabla^2_\\theta f(\\theta_0; x)\\|` for every depth in
     ``task.args["depths"]`` (the spec's depth replaced; width, sigma_1 and seed kept), and the
     control ``control_standard_param``: the same network at depth ``control_depth`` in the
-    standard parameterization (weights :math:`\\mathcal N(0, \\sigma^2/m_{l-1})`, no explicit
+    parameterization ``control_parameterization`` (``"standard"``; ``"ntk"`` plants an allowed
+    one) -- the standard parameterization (weights :math:`\\mathcal N(0, \\sigma^2/m_{l-1})`, no explicit
     :math:`1/\\sqrt m`), outside Theorem 4.1, whose :math:`1/\\sqrt m` comes from the explicitly
     scaled layers of the paper's model (eq. (1)).  There the mixed second derivatives of adjacent
     layers carry no :math:`1/\\sqrt m` and the Hessian norm does not decay (measured: about 3 at
@@ -108,7 +109,9 @@ def width_hessians(task: Task) -> dict[str, Estimate]:
             model, x, tol=float(task.args["tol"]), seed=task.seed
         )
     control = dataclasses.replace(
-        spec, depth=int(task.args["control_depth"]), parameterization="standard"
+        spec,
+        depth=int(task.args["control_depth"]),
+        parameterization=task.args["control_parameterization"],
     )
     out["control_standard_param"] = hessian_norm(
         control.init(task.seed, dtype=task.torch_dtype, device=task.device),
@@ -148,7 +151,12 @@ def _bound() -> BoundLike:
     return rsc_hessian()
 
 
-_WIDTH_ARGS = {"depths": list(WIDTH_DEPTHS), "tol": 1e-7, "control_depth": 3}
+_WIDTH_ARGS = {
+    "depths": list(WIDTH_DEPTHS),
+    "tol": 1e-7,
+    "control_depth": 3,
+    "control_parameterization": "standard",
+}
 _CONTROL = ("control: standard parameterization, depth 3", no_decay("control_standard_param"))
 _WIDTH_PROFILES = {
     "quick": Profile(values=(64, 128, 256), seeds=(0, 1, 2)),

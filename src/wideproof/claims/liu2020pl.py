@@ -194,7 +194,8 @@ def pl_controls(
     """Configurations Theorems 4 and 6 exclude, run by the same GD code.
 
     * Under-parameterized (``control_width``, ``control_n`` samples, fewer parameters than
-      samples): :math:`K = JJ^\\top` has rank at most :math:`p < n`, so
+      samples; the check fails when the configuration is not under-parameterized):
+      :math:`K = JJ^\\top` has rank at most :math:`p < n`, so
       :math:`\\lambda_{\\min}(K) = 0` and no PL* constant :math:`\\mu > 0` exists; GD at
       :math:`\\eta = 1/\\lambda_{\\max}(K_0)` must not reach ``stop_ratio`` within the budget.
     * Too large a step, :math:`\\eta` = ``control_eta_factor`` :math:`/\\lambda_{\\max}(K_0)`,
@@ -211,11 +212,7 @@ def pl_controls(
 
     d, n, width = int(task.args["d"]), int(task.args["control_n"]), int(task.args["control_width"])
     small = plstar_mlp(width, d).init(task.seed)
-    if small.flat_params().numel() >= n:
-        raise ConfigError(
-            f"control_width={width} has {small.flat_params().numel()} parameters, "
-            f"not fewer than control_n={n} samples"
-        )
+    params = small.flat_params().numel()
     xs, ys = pl_data(d, n, 2000 + task.seed)
     ks = torch.linalg.eigvalsh(ntk(small, xs))
     under = gd(
@@ -260,7 +257,8 @@ def pl_controls(
         else math.inf
     )
     return {
-        "control_underparam_stalls": float(under.status != "converged"),
+        "control_underparam_stalls": float(params < n and under.status != "converged"),
+        "control_underparam_params": float(params),
         "control_underparam_loss_ratio": under.loss[-1] / under.loss[0],
         "control_underparam_lambda_ratio": float(ks[0] / ks[-1]),
         "control_large_step_diverges": float(big_steps is not None),
