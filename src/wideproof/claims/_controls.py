@@ -23,9 +23,13 @@ NO_DECAY_BAND = (-0.25, math.inf)
 """The band a non-decaying control's exponent CI must lie in: above the midpoint of 0 and -1/2."""
 
 
-def no_decay(observation: str) -> ExponentBand:
-    """The control part "the width exponent CI of ``observation`` lies within [-1/4, inf]"."""
-    return ExponentBand(observation, low=NO_DECAY_BAND[0], high=NO_DECAY_BAND[1])
+def no_decay(observation: str, log_power: float = 0.0) -> ExponentBand:
+    """The control part "the width exponent CI of ``observation`` lies within [-1/4, inf]", with
+    the claim's own ``log_power`` divided out (so the threshold sits half-way between the
+    excluded configuration's 0 and the allowed one's -1/2 as the claim itself measures them)."""
+    return ExponentBand(
+        observation, low=NO_DECAY_BAND[0], high=NO_DECAY_BAND[1], log_power=log_power
+    )
 
 
 def with_control(main: Rule, *controls: tuple[str, Rule]) -> AllOf:

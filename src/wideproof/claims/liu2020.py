@@ -135,7 +135,7 @@ HESSIAN_WIDTH = Claim(
     # two agree, so the rule can state them in words without building the bound.
     rule=with_control(
         ExponentRule("hessian_norm", predicted=-0.5, excludes=(0.0,), log_power=0.5),
-        ("control: softplus output", no_decay("control_output")),
+        ("control: softplus output", no_decay("control_output", log_power=0.5)),
     ),
     profiles={
         "quick": Profile(values=(32, 64, 128, 256, 512, 1024, 2048), seeds=tuple(range(5))),
@@ -389,7 +389,7 @@ HESSIAN_BALL = Claim(
     },
     rule=with_control(
         ExponentRule("sup_hessian", predicted=-0.5, excludes=(0.0,), log_power=0.5),
-        ("control: softplus output", no_decay("control_output")),
+        ("control: softplus output", no_decay("control_output", log_power=0.5)),
     ),
     profiles=LINEARIZATION_GAP.profiles,
 )
@@ -536,7 +536,7 @@ HESSIAN_WIDTH_SMOOTH = Claim(
     measure_args={
         "tol": 1e-8,
         "networks": [list(n) for n in SMOOTH_NETWORKS],
-        "control_network": ["tanh", 2],
+        "control_network": ["tanh", 1],
         "control_output": "softplus",
     },
     # The band of issue 5's acceptance for the log-corrected exponent, stated before measuring.
@@ -549,7 +549,10 @@ HESSIAN_WIDTH_SMOOTH = Claim(
                 )
                 for a, d in SMOOTH_NETWORKS
             ),
-            ("control: softplus output, tanh depth 2", no_decay("control_output")),
+            (
+                "control: softplus output, tanh depth 1",
+                no_decay("control_output", log_power=0.5),
+            ),
         )
     ),
     profiles={

@@ -275,13 +275,14 @@ def _kernel(model: Model, w: Tensor, x: Tensor) -> Tensor:
 
 def pl_width(task: Task) -> dict[str, float]:
     """:func:`persistence_radius` of the linear-output network (``lambda_min0``, ``radius``) and,
-    as the control, ``control_softplus_radius`` of the same network with a softplus output and
+    as the control, ``control_softplus_radius`` of the same network with the output
+    ``control_output`` (``"softplus"``; ``"linear"`` plants an allowed configuration) and
     its ratio to the linear-output radius, ``control_radius_ratio``: there
     :math:`K = \\phi'(\\tilde f)^2 \\tilde K` and :math:`\\phi'` moves by :math:`O(r)` along any
     direction, so the kernel changes by :math:`\\Theta(r)` whatever the width and the radius
     does not grow (Liu, Zhu & Belkin 2020, arXiv:2010.01092, §4: no transition to linearity)."""
     lam0, radius = persistence_radius(task, "linear")
-    _, control = persistence_radius(task, "softplus")
+    _, control = persistence_radius(task, str(task.args["control_output"]))
     return {
         "lambda_min0": lam0,
         "radius": radius,
@@ -449,7 +450,13 @@ WIDTH = Claim(
     ),
     knob="width",
     measure=pl_width,
-    measure_args={"d": 20, "n": 20, "r_start": 1.0, "bisections": 6},
+    measure_args={
+        "d": 20,
+        "n": 20,
+        "r_start": 1.0,
+        "bisections": 6,
+        "control_output": "softplus",
+    },
     rule=AllOf(
         (
             ("lambda_min", ExponentRule("lambda_min0", predicted=0.0, excludes=(-0.5,))),
