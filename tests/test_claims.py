@@ -159,7 +159,8 @@ def _closed_form_norm(width: int, seed: int) -> float:
 
 @pytest.mark.parametrize(("width", "seed"), [(8, 0), (64, 3), (300, 1)])
 def test_liu2020_measure_matches_the_closed_form(width: int, seed: int) -> None:
-    task = Task(hessian_norm_at_one_input, ntk_tanh_mlp(width), "width", width, seed, {"tol": 1e-8})
+    args = {"tol": 1e-8, "control_output": "softplus"}
+    task = Task(hessian_norm_at_one_input, ntk_tanh_mlp(width), "width", width, seed, args)
     est = compute(task).observations["hessian_norm"]
     assert est.value == pytest.approx(_closed_form_norm(width, seed), rel=1e-6)
 

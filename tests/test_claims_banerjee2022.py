@@ -41,7 +41,12 @@ def _dense(spec, seed: int) -> tuple[float, float]:
 
 def test_width_measure_matches_dense_hessians() -> None:
     spec = rsc_tanh_mlp(6, depth=3)
-    args = {"depths": [1, 3], "tol": 1e-10, "control_depth": 2}
+    args = {
+        "depths": [1, 3],
+        "tol": 1e-10,
+        "control_depth": 2,
+        "control_parameterization": "standard",
+    }
     got = compute(Task(width_hessians, spec, "width", 6, 1, args)).observations
     for depth in (1, 3):
         want, _ = _dense(dataclasses.replace(spec, depth=depth), 1)
