@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     import torch
     from torch import Tensor
 
-    from ..dynamics import Probes
+    from ..dynamics import Probes, Trajectory
 
 __all__ = [
     "BATCH_SIZE",
@@ -257,12 +257,13 @@ def batch_size_run(task: Task) -> dict[str, float]:
     model, probes = setting.model, setting.probes
     out: dict[str, float] = {}
     batches = [int(b) for b in task.args["batches"]]
-    for b in batches:
-        traj = sgd(
+
+    def run(eta: float, b: int) -> Trajectory:
+        return sgd(
             model,
             x,
             y,
-            eta=float(task.value),
+            eta=eta,
             steps=int(task.args["steps"]),
             batch_size=b,
             seed=task.seed,
@@ -270,6 +271,9 @@ def batch_size_run(task: Task) -> dict[str, float]:
             probes=probes,
             on_divergence="stop",
         )
+
+    for b in batches:
+        traj = run(float(task.value), b)
         out[f"diverged_{b}"] = float(traj.diverged)
         if traj.diverged:
             continue
@@ -280,18 +284,7 @@ def batch_size_run(task: Task) -> dict[str, float]:
         pred = model.apply_flat(traj.final_params, x_test)
         out[f"test_mse_{b}"] = float(((pred - y_test) ** 2).mean())
     small, mid, full = batches[0], batches[1], batches[-1]
-    control = sgd(
-        model,
-        x,
-        y,
-        eta=float(task.args["control_eta"]),
-        steps=int(task.args["steps"]),
-        batch_size=small,
-        seed=task.seed,
-        loss="mean",
-        probes=probes,
-        on_divergence="stop",
-    )
+    control = run(float(task.args["control_eta"]), small)
     out["control_spikes_small"] = (
         math.nan if control.diverged else float(len(detect_catapults(control.loss)))
     )

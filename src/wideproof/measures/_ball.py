@@ -21,10 +21,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .._validate import positive_float, positive_int
+from .._validate import positive_int
 from ..errors import ConfigError
 from ..families import Model
-from ._checks import checked_model, finite_tensor
+from ._checks import ball_setup
 from ._hessian import hessian_eigs
 
 __all__ = ["HessianBallSup", "eigenvalue_gradient", "hessian_ball_sup"]
@@ -92,17 +92,9 @@ def hessian_ball_sup(
     :math:`R/2`, projected back onto the ball, halved whenever the norm does not increase).  Every
     norm is a Lanczos estimate to relative residual ``tol``.
     """
-    model = checked_model(model)
-    positive_float("radius", radius)
     positive_int("starts", starts)
     positive_int("steps", steps)
-    x = finite_tensor("x", x, model.dtype).to(model.device)
-    if x.dim() != 1:
-        raise ConfigError(f"x must be one input of shape (d,); got {tuple(x.shape)}")
-    w0 = model.flat_params().detach()
-    gen = torch.Generator().manual_seed(seed)
-    dirs = torch.randn(max(starts - 1, 0), w0.numel(), generator=gen, dtype=torch.float64)
-    dirs = (radius * dirs / dirs.norm(dim=1, keepdim=True)).to(w0)
+    model, x, w0, dirs = ball_setup(model, x, radius, starts - 1, seed)
     begins = [torch.zeros_like(w0), *dirs]
     evaluations = 0
 
