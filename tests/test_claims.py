@@ -19,6 +19,7 @@ from _claims_helpers import EVENTS, TRUE, WIDTHS, WRONG, power_law
 
 import wideproof.claims as claims
 from wideproof.claims import Claim, ExponentRule, Profile, Verdict
+from wideproof.claims._extra_rules import AllOf
 from wideproof.claims.liu2020 import HESSIAN_WIDTH, hessian_norm_at_one_input, ntk_tanh_mlp
 from wideproof.errors import ConfigError
 from wideproof.sweeps import Grid, Point, ResultStore, Task, compute
@@ -158,7 +159,8 @@ def _closed_form_norm(width: int, seed: int) -> float:
 
 @pytest.mark.parametrize(("width", "seed"), [(8, 0), (64, 3), (300, 1)])
 def test_liu2020_measure_matches_the_closed_form(width: int, seed: int) -> None:
-    task = Task(hessian_norm_at_one_input, ntk_tanh_mlp(width), "width", width, seed, {"tol": 1e-8})
+    args = {"tol": 1e-8, "control_output": "softplus"}
+    task = Task(hessian_norm_at_one_input, ntk_tanh_mlp(width), "width", width, seed, args)
     est = compute(task).observations["hessian_norm"]
     assert est.value == pytest.approx(_closed_form_norm(width, seed), rel=1e-6)
 
@@ -166,8 +168,11 @@ def test_liu2020_measure_matches_the_closed_form(width: int, seed: int) -> None:
 def test_liu2020_rule_states_the_bounds_exponent() -> None:
     """The rule writes -1/2 and log power 1/2 in words; the symbolic bound must say the same."""
     scaling = HESSIAN_WIDTH.bound().exponent_in("width")  # type: ignore[misc]
-    assert float(scaling.power) == HESSIAN_WIDTH.rule.predicted == -0.5
-    assert float(scaling.log_power) == HESSIAN_WIDTH.rule.log_power == 0.5
+    assert isinstance(HESSIAN_WIDTH.rule, AllOf)
+    (label, main), *_ = HESSIAN_WIDTH.rule.parts
+    assert label == "claim" and isinstance(main, ExponentRule)
+    assert float(scaling.power) == main.predicted == -0.5
+    assert float(scaling.log_power) == main.log_power == 0.5
     assert "contains -1/2 and excludes 0" in HESSIAN_WIDTH.rule_text
 
 

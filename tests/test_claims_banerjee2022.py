@@ -41,11 +41,18 @@ def _dense(spec, seed: int) -> tuple[float, float]:
 
 def test_width_measure_matches_dense_hessians() -> None:
     spec = rsc_tanh_mlp(6, depth=3)
-    task = Task(width_hessians, spec, "width", 6, 1, {"depths": [1, 3], "tol": 1e-10})
-    got = compute(task).observations
+    args = {
+        "depths": [1, 3],
+        "tol": 1e-10,
+        "control_depth": 2,
+        "control_parameterization": "standard",
+    }
+    got = compute(Task(width_hessians, spec, "width", 6, 1, args)).observations
     for depth in (1, 3):
         want, _ = _dense(dataclasses.replace(spec, depth=depth), 1)
         assert got[f"hessian_depth{depth}"].value == pytest.approx(want, rel=1e-8)
+    control = dataclasses.replace(spec, depth=2, parameterization="standard")
+    assert got["control_standard_param"].value == pytest.approx(_dense(control, 1)[0], rel=1e-8)
 
 
 def test_depth_measure_matches_dense_hessian_and_gradient() -> None:

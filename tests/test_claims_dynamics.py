@@ -67,7 +67,7 @@ def test_plstar_claims_quick_hold() -> None:
     assert pl.status == "HOLDS", pl.evidence["reason"]
     assert conv.status == "HOLDS", conv.evidence["reason"]
     assert conv.evidence["points_computed"] == 0
-    for run in pl.evidence["runs"].values():
+    for run in pl.evidence["parts"]["sanity"]["evidence"]["runs"].values():
         assert run["identity_rel_error"] <= 1e-12 and run["min_pl_ratio"] >= 1.0 - 1e-12
         # the radius R is loose (reported, not evidence): the path stays far inside it
         assert run["path_over_radius"] < 1.0
@@ -87,14 +87,19 @@ def test_top_eigenspace_quick_holds() -> None:
 
 @pytest.mark.slow
 def test_batch_size_quick_holds_and_control_fails() -> None:
-    """eta = 4 (above the b = 4 critical rate ~2.4) HOLDS; the eta = 1 control (below every
-    batch-critical rate: no catapults) must FAIL."""
+    """eta = 4 (above the b = 4 critical rate ~2.4) HOLDS with its in-verdict eta = 1 control
+    (no catapult); run at eta = 1 itself (below every batch-critical rate) the claim must FAIL."""
     claim = get("zhu2023sgd.batch-size")
     verdict = claim.verify("quick", executor="threads:1")
     assert verdict.status == "HOLDS", verdict.evidence["reason"]
-    control = claim.verify("control", executor="threads:1")
+    assert verdict.evidence["parts"]["control"]["status"] == "HOLDS"
+    at_one = dataclasses.replace(
+        claim, profiles={**claim.profiles, "quick": Profile(values=(1.0,), seeds=(0, 1, 2))}
+    )
+    control = at_one.verify("quick", executor="threads:1")
     assert control.status == "FAILS", control.evidence["reason"]
-    assert all(run["spikes_4"] == 0 for run in control.evidence["runs"].values())
+    runs = control.evidence["parts"]["checks"]["evidence"]["runs"].values()
+    assert all(run["spikes_4"] == 0 for run in runs)
 
 
 @pytest.mark.slow

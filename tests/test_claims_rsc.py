@@ -91,7 +91,7 @@ def test_realized_curvature_needs_output_probes() -> None:
 def test_rsc_quick_holds_and_reports_the_realized_quantities() -> None:
     verdict = get("banerjee2022.rsc").verify("quick", executor="threads:1")
     assert verdict.status == "HOLDS", verdict.evidence["reason"]
-    for run in verdict.evidence["runs"].values():
+    for run in verdict.evidence["parts"]["checks"]["evidence"]["runs"].values():
         assert run["identity_rel_error"] <= 1e-12
         assert run["singular_params"] < 100  # singular_n: more samples than parameters
         assert run["singular_min_mean_grad_sq"] > 0.0
@@ -109,4 +109,5 @@ def test_rsc_step_above_the_edge_fails() -> None:
     )
     verdict = wrong.verify("quick", executor="threads:1")
     assert verdict.status == "FAILS"
-    assert verdict.evidence["failed"] == ["singular_monotone_decrease at width=256 seed=0"]
+    checks = verdict.evidence["parts"]["checks"]["evidence"]
+    assert checks["failed"] == ["singular_monotone_decrease at width=256 seed=0"]

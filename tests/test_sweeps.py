@@ -126,7 +126,8 @@ def test_dask_local_cluster_gives_the_same_numbers_as_local_processes() -> None:
     from wideproof.claims.liu2020 import hessian_norm_at_one_input, ntk_tanh_mlp
 
     grid = Grid("width", (8, 16, 32), (0, 1))
-    tasks = grid.tasks(hessian_norm_at_one_input, ntk_tanh_mlp, args={"tol": 1e-8})
+    args = {"tol": 1e-8, "control_output": "softplus"}
+    tasks = grid.tasks(hessian_norm_at_one_input, ntk_tanh_mlp, args=args)
     with (
         distributed.LocalCluster(
             n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None

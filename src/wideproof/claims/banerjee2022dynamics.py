@@ -56,7 +56,8 @@ from ..families import MLP, Model
 from ..sweeps import Task
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
-from .liu2020pl import pl_data
+from ._extra_rules import AllOf
+from .liu2020pl import diverges_within, pl_data
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -208,6 +209,10 @@ def rsc_run(task: Task) -> dict[str, float]:
         "identity_rel_error": identity,
         **wide,
     }
+    _, y = pl_data(d, n, 1000 + task.seed)  # the wide run's labels (rsc_trajectory's draw)
+    eta = traj.eta[0] * float(args["control_eta_factor"]) / float(args["eta_factor"])
+    big = diverges_within(model, x, y, eta=eta, steps=int(args["control_steps"]), loss="mean")
+    out["control_large_step_diverges"] = float(big is not None)
     sw, sd, sn = int(args["singular_width"]), int(args["singular_d"]), int(args["singular_n"])
     s_model, _, s_traj = rsc_trajectory(
         sw,
@@ -251,6 +256,8 @@ _ARGS: dict[str, Any] = {
     "singular_n": 100,
     "singular_steps": 300,
     "singular_eta_factor": 0.1,
+    "control_eta_factor": 8.0,
+    "control_steps": 100,
 }
 
 RSC = Claim(
@@ -267,32 +274,68 @@ RSC = Claim(
     knob="width",
     measure=rsc_run,
     measure_args=_ARGS,
-    rule=ChecklistRule(
+    rule=AllOf(
         (
             (
-                "mean_grad_identity",
-                f"|grad G_bar|^2 (autograd) = 1^T K 1/n^2 to {IDENTITY_TOL:g} at w_0 and w_T",
+                "checks",
+                ChecklistRule(
+                    (
+                        ("curvature_positive", "the realized curvature a_t > 0 at every step"),
+                        ("monotone_decrease", "L_{t+1} < L_t at every step"),
+                        (
+                            "converged",
+                            "L_t <= 1e-8 L_0 within the step budget (geometric decrease)",
+                        ),
+                        (
+                            "singular_monotone_decrease",
+                            "singular run: L_{t+1} < L_t at every step",
+                        ),
+                    )
+                ),
             ),
             (
-                "ntk_bound",
-                f"|grad G_bar_t|^2 >= lambda_min(K_t)/n (relative slack {BOUND_TOL:g}) at every step",
-            ),
-            ("curvature_positive", "the realized curvature a_t > 0 at every step"),
-            ("monotone_decrease", "L_{t+1} < L_t at every step"),
-            ("converged", "L_t <= 1e-8 L_0 within the step budget (geometric decrease)"),
-            (
-                "singular_kernel",
-                f"singular run: |lambda_min(K_t)| <= {SINGULAR_TOL:g} lambda_max(K_t) at every step",
-            ),
-            (
-                "singular_ntk_bound",
-                "singular run: |grad G_bar_t|^2 >= lambda_min(K_t)/n at every step",
+                "control",
+                ChecklistRule(
+                    (
+                        (
+                            "control_large_step_diverges",
+                            "control: GD at eta = 8/(c lambda_max(K_0)) (beyond the smoothness "
+                            "step 2/(c lambda_max)) diverges (loss > 1e6 L_0) within 100 steps",
+                        ),
+                    )
+                ),
             ),
             (
-                "singular_rsc_condition",
-                f"singular run: min_t |grad G_bar_t|^2 > {SINGULAR_MARGIN:g} max_t |lambda_min(K_t)|/n",
+                "sanity",
+                ChecklistRule(
+                    (
+                        (
+                            "mean_grad_identity",
+                            f"|grad G_bar|^2 (autograd) = 1^T K 1/n^2 to {IDENTITY_TOL:g} "
+                            "at w_0 and w_T",
+                        ),
+                        (
+                            "ntk_bound",
+                            f"|grad G_bar_t|^2 >= lambda_min(K_t)/n (relative slack "
+                            f"{BOUND_TOL:g}) at every step",
+                        ),
+                        (
+                            "singular_kernel",
+                            f"singular run: |lambda_min(K_t)| <= {SINGULAR_TOL:g} "
+                            "lambda_max(K_t) at every step",
+                        ),
+                        (
+                            "singular_ntk_bound",
+                            "singular run: |grad G_bar_t|^2 >= lambda_min(K_t)/n at every step",
+                        ),
+                        (
+                            "singular_rsc_condition",
+                            f"singular run: min_t |grad G_bar_t|^2 > {SINGULAR_MARGIN:g} "
+                            "max_t |lambda_min(K_t)|/n",
+                        ),
+                    )
+                ),
             ),
-            ("singular_monotone_decrease", "singular run: L_{t+1} < L_t at every step"),
         )
     ),
     profiles={

@@ -13,7 +13,9 @@ Settings and verdict rules: ``shared/theory/feasibility/dynamics.md`` §1 and §
 of catapult notes §1.5: n = 1000, 3000 steps, seeds 0-4, the weights drawn with numpy
 ``default_rng(seed)``, ``u`` before ``v``).  Per run the measure reports 0/1 checks:
 
-* ``outcome`` -- :func:`~wideproof.dynamics.classify_phase` equals the phase the boundaries predict;
+* ``outcome`` -- :func:`~wideproof.dynamics.classify_phase` equals the phase the boundaries predict
+  (rises of the loss below the float64 rounding floor of :math:`f`, :func:`rounding_floor`, do
+  not count: the runs stop at :math:`10^{-30}\mathcal L_0`, below that floor);
 * ``final_below_2`` (catapult rows) -- the final :math:`\eta\lambda < 2`;
 * ``final_band`` (rows 2.5 and 3.0 only) -- final :math:`\eta\lambda` in [1.25, 1.29] /
   [0.15, 0.28];
@@ -30,6 +32,7 @@ of catapult notes §1.5: n = 1000, 3000 steps, seeds 0-4, the weights drawn with
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,7 +43,7 @@ from ..sweeps import Task
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
 
-__all__ = ["CLAIMS", "UV_PHASES", "expected_phase", "uv_model", "uv_phase_run"]
+__all__ = ["CLAIMS", "UV_PHASES", "expected_phase", "rounding_floor", "uv_model", "uv_phase_run"]
 
 PAPER = (
     "Lewkowycz, Bahri, Dyer, Sohl-Dickstein & Gur-Ari 2020, The large learning rate phase of "
@@ -93,6 +96,22 @@ def expected_phase(eta_lambda0: float, boundaries: tuple[float, float]) -> str:
     return "lazy" if eta_lambda0 < low else "catapult" if eta_lambda0 < high else "diverged"
 
 
+def rounding_floor(width: int, lam0: float) -> float:
+    """A bound on the loss that float64 rounding alone produces once :math:`f` has converged.
+
+    :math:`f = v^\\top u/\\sqrt n` is a dot product of length :math:`n`; its computed value errs
+    by at most :math:`\\gamma_n\\sum_i|u_iv_i|/\\sqrt n` with :math:`\\gamma_n = n\\epsilon/(1-n\\epsilon)`
+    (Higham, *Accuracy and Stability of Numerical Algorithms*, 2002, §3.1), and
+    :math:`\\sum_i|u_iv_i| \\le (\\|u\\|^2+\\|v\\|^2)/2 = n\\lambda/2 \\le n\\lambda_0/2` (for
+    :math:`\\eta\\lambda < 4` the kernel only decreases, :math:`\\lambda_{t+1}-\\lambda_t =
+    \\eta f_t^2(\\eta\\lambda_t-4)/n`).  The floor is :math:`\\tfrac12(\\gamma_n\\sqrt n\\,
+    \\lambda_0/2)^2`; a loss below it is rounding, and a "rise" there says nothing about the phase.
+    """
+    eps = float(np.finfo(np.float64).eps) / 2.0
+    gamma = width * eps / (1.0 - width * eps)
+    return 0.5 * (gamma * math.sqrt(width) * lam0 / 2.0) ** 2
+
+
 def uv_phase_run(task: Task) -> dict[str, float]:
     """GD on the uv model at :math:`\\eta\\lambda_0` = ``task.value`` (½-sum loss, y = 0).
 
@@ -123,7 +142,7 @@ def uv_phase_run(task: Task) -> dict[str, float]:
         divergence_threshold=float(task.args["divergence"]),
         stop_ratio=float(task.args["stop_ratio"]),
     )
-    phase = classify_phase(traj)
+    phase = classify_phase(traj, noise_floor=rounding_floor(width, lam0))
     expected = expected_phase(x, boundaries)
     codes = {"lazy": 0.0, "catapult": 1.0, "diverged": 2.0, "unresolved": 3.0}
     out: dict[str, float] = {"outcome": float(phase == expected), "phase": codes[phase]}

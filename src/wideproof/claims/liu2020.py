@@ -29,10 +29,11 @@ import dataclasses
 import math
 from typing import TYPE_CHECKING
 
-from ..families import MLP
+from ..families import MLP, Model
 from ..results import Estimate
 from ..sweeps import Task
 from ._claim import BoundLike, Claim, Profile
+from ._controls import no_decay, with_control
 from ._extra_rules import AllOf, ExponentBand
 from ._rules import ExponentRule, ThresholdRule
 
@@ -48,8 +49,10 @@ __all__ = [
     "LINEARIZATION_GAP",
     "NONLINEAR_OUTPUT",
     "antisymmetric_tanh_mlp",
+    "control_output_model",
     "hessian_norm_at_one_input",
     "hessian_norms_smooth_networks",
+    "hessian_sup_in_ball",
     "kernel_change_after_gd",
     "linearization_gap_in_ball",
     "nonlinear_output_hessians",
@@ -76,15 +79,38 @@ def ntk_tanh_mlp(width: int) -> MLP:
     )
 
 
+def control_output_model(spec: object, task: Task) -> Model:
+    """The negative control of the linear-output claims: ``spec`` (the claim's network) with the
+    output ``task.args["control_output"]`` (``"softplus"``) and the antisymmetric initialization,
+    so :math:`f = \\mathrm{softplus}(\\tilde f)` with :math:`\\tilde f(w_0; x) = 0` and
+    :math:`\\phi''(0) = 1/4`.  Its Hessian keeps the rank-one term
+    :math:`\\tfrac14\\nabla\\tilde f\\nabla\\tilde f^\\top` of norm :math:`\\Theta(1)` (Liu, Zhu &
+    Belkin 2020, §4), which Theorem 3.2 excludes by requiring a linear output.  (``"linear"``
+    plants an allowed configuration: the control must then fail.)"""
+    if not isinstance(spec, MLP):
+        raise TypeError(f"the output control needs an MLP spec, got {type(spec).__name__}")
+    control = dataclasses.replace(
+        spec, output=str(task.args["control_output"]), initialization="antisymmetric"
+    )
+    return control.init(task.seed, dtype=task.torch_dtype, device=task.device)
+
+
 def hessian_norm_at_one_input(task: Task) -> dict[str, Estimate]:
-    """:math:`\\|\\nabla^2_w f(w_0; x)\\|_2` at :math:`x = \\mathbf 1_d` (Lanczos, both ends)."""
+    """:math:`\\|\\nabla^2_w f(w_0; x)\\|_2` at :math:`x = \\mathbf 1_d` (Lanczos, both ends), and
+    the same norm for the softplus-output control (:func:`control_output_model`)."""
     import torch
 
     from ..measures import hessian_norm
 
     model = task.model()
     x = torch.ones(model.spec.input_dim, dtype=model.dtype, device=model.device)
-    return {"hessian_norm": hessian_norm(model, x, tol=float(task.args["tol"]), seed=task.seed)}
+    tol = float(task.args["tol"])
+    return {
+        "hessian_norm": hessian_norm(model, x, tol=tol, seed=task.seed),
+        "control_output": hessian_norm(
+            control_output_model(task.spec, task), x, tol=tol, seed=task.seed
+        ),
+    }
 
 
 def _bound() -> BoundLike:
@@ -104,10 +130,13 @@ HESSIAN_WIDTH = Claim(
     knob="width",
     family=ntk_tanh_mlp,
     measure=hessian_norm_at_one_input,
-    measure_args={"tol": 1e-8},
+    measure_args={"tol": 1e-8, "control_output": "softplus"},
     # The prediction is the bound's exponent in m (-1/2) and log power (1/2); a test checks the
     # two agree, so the rule can state them in words without building the bound.
-    rule=ExponentRule("hessian_norm", predicted=-0.5, excludes=(0.0,), log_power=0.5),
+    rule=with_control(
+        ExponentRule("hessian_norm", predicted=-0.5, excludes=(0.0,), log_power=0.5),
+        ("control: softplus output", no_decay("control_output", log_power=0.5)),
+    ),
     profiles={
         "quick": Profile(values=(32, 64, 128, 256, 512, 1024, 2048), seeds=tuple(range(5))),
         "full": Profile(values=(64, 128, 256, 512, 1024, 2048, 4096, 8192), seeds=tuple(range(10))),
@@ -230,7 +259,9 @@ def linearization_gap_in_ball(task: Task) -> dict[str, float]:
     """:func:`wideproof.measures.linearization_gap` at :math:`x = \\mathbf 1_d` in
     :math:`B(w_0, R)`: ``gap`` (the largest :math:`|f - f_{lin}|` found), ``bound``
     (:math:`\\tfrac12 R^2` times the largest :math:`\\|H_f\\|` measured on the segment to the worst
-    point), ``sup_hessian``, and ``gap_over_bound``."""
+    point), ``sup_hessian``, and ``gap_over_bound``; ``control_softplus_output``, the same search
+    for the softplus-output network (:func:`control_output_model`), whose gap
+    :math:`\\approx\\tfrac18(\\nabla\\tilde f^\\top\\delta)^2` does not decay."""
     import torch
 
     from ..measures import linearization_gap
@@ -245,11 +276,21 @@ def linearization_gap_in_ball(task: Task) -> dict[str, float]:
         seed=task.seed,
         ascent_steps=int(task.args["ascent_steps"]),
     )
+    control = linearization_gap(
+        control_output_model(task.spec, task),
+        x,
+        float(task.args["radius"]),
+        int(task.args["n_directions"]),
+        seed=task.seed,
+        ascent_steps=int(task.args["ascent_steps"]),
+        segment_points=1,
+    )
     return {
         "gap": res.gap,
         "bound": res.bound,
         "sup_hessian": res.sup_hessian,
         "gap_over_bound": res.gap / res.bound,
+        "control_output": control.gap,
     }
 
 
@@ -267,7 +308,12 @@ LINEARIZATION_GAP = Claim(
     knob="width",
     family=ntk_tanh_mlp,
     measure=linearization_gap_in_ball,
-    measure_args={"radius": 1.0, "n_directions": 16, "ascent_steps": 20},
+    measure_args={
+        "radius": 1.0,
+        "n_directions": 16,
+        "ascent_steps": 20,
+        "control_output": "softplus",
+    },
     rule=AllOf(
         (
             ("Taylor bound", ThresholdRule("gap_over_bound", aggregate="max", at_most=1.0)),
@@ -276,6 +322,7 @@ LINEARIZATION_GAP = Claim(
             # point prediction. The stricter "CI contains -1/2 after dividing by sqrt(log m)"
             # FAILED here (CI [-0.486, -0.366], widths 32-2048): see docs/claims.
             ("decay", ExponentBand("gap", low=-0.65, high=-0.25)),
+            ("control: softplus output", no_decay("control_output")),
         )
     ),
     profiles={
@@ -287,20 +334,63 @@ LINEARIZATION_GAP = Claim(
 
 # --- liu2020.hessian-ball: Theorem 3.2 on the ball, not only at w_0 -------------------------------
 
+
+def hessian_sup_in_ball(task: Task) -> dict[str, float]:
+    """:func:`wideproof.measures.hessian_ball_sup` at :math:`x = \\mathbf 1_d` in
+    :math:`B(w_0, R)`: ``sup_hessian`` (the largest :math:`\\|H_f\\|` the projected ascent found),
+    ``hessian_at_center`` (:math:`\\|H_f(w_0)\\|`), ``ball_ratio`` (their quotient) and
+    ``sup_distance`` (:math:`\\|w^* - w_0\\|`); the control ``control_softplus_output``, the norm at
+    :math:`w_0` of the softplus-output network (a lower bound of its supremum over the ball)."""
+    import torch
+
+    from ..measures import hessian_ball_sup, hessian_norm
+
+    model = task.model()
+    x = torch.ones(model.spec.input_dim, dtype=model.dtype, device=model.device)
+    tol = float(task.args["tol"])
+    res = hessian_ball_sup(
+        model,
+        x,
+        float(task.args["radius"]),
+        starts=int(task.args["starts"]),
+        steps=int(task.args["ascent_steps"]),
+        seed=task.seed,
+        tol=tol,
+    )
+    control = hessian_norm(control_output_model(task.spec, task), x, tol=tol, seed=task.seed)
+    return {
+        "sup_hessian": res.sup,
+        "hessian_at_center": res.at_center,
+        "ball_ratio": res.ratio,
+        "sup_distance": res.distance,
+        "control_output": control.value,
+    }
+
+
 HESSIAN_BALL = Claim(
     id="liu2020.hessian-ball",
     paper=PAPER,
     statement=(
         "Theorem 3.2 is about the ball: sup over B(w_0, R), R = 1, of ||H_f(w; x)|| for the "
         "one-hidden-layer NTK tanh network decays like m^{-1/2} up to a sqrt(log m) factor. "
-        "The sup is estimated from below at w_0 and along the segment to the point of B(w_0, R) "
-        "where the linearization gap is largest (16 random directions, then 20 ascent steps)."
+        "The sup is estimated from below by projected gradient ascent of ||H_f(w; x)|| over the "
+        "ball (from w_0 and 3 random points of the sphere, 10 steps each, the eigenvalue's "
+        "gradient v^T (dH/dw) v by autograd through a Hessian-vector product)."
     ),
     knob="width",
     family=ntk_tanh_mlp,
-    measure=linearization_gap_in_ball,  # same measure and arguments: points are shared
-    measure_args=LINEARIZATION_GAP.measure_args,
-    rule=ExponentRule("sup_hessian", predicted=-0.5, excludes=(0.0,), log_power=0.5),
+    measure=hessian_sup_in_ball,
+    measure_args={
+        "radius": 1.0,
+        "starts": 4,
+        "ascent_steps": 10,
+        "tol": 1e-8,
+        "control_output": "softplus",
+    },
+    rule=with_control(
+        ExponentRule("sup_hessian", predicted=-0.5, excludes=(0.0,), log_power=0.5),
+        ("control: softplus output", no_decay("control_output", log_power=0.5)),
+    ),
     profiles=LINEARIZATION_GAP.profiles,
 )
 
@@ -408,7 +498,9 @@ SMOOTH_NETWORKS = (
 
 def hessian_norms_smooth_networks(task: Task) -> dict[str, Estimate]:
     """:math:`\\|H_f(w_0; \\mathbf 1_d)\\|` for every (activation, depth) of ``task.args["networks"]``
-    at width ``task.value``, each network drawn with ``task.seed``."""
+    at width ``task.value``, each network drawn with ``task.seed``; ``control_softplus_output``
+    for the network ``task.args["control_network"]`` with a softplus output
+    (:func:`control_output_model`)."""
     import torch
 
     from ..measures import hessian_norm
@@ -423,6 +515,11 @@ def hessian_norms_smooth_networks(task: Task) -> dict[str, Estimate]:
         out[f"{activation}_depth{depth}"] = hessian_norm(
             model, x, tol=float(task.args["tol"]), seed=task.seed
         )
+    activation, depth = task.args["control_network"]
+    spec = MLP(input_dim=INPUT_DIM, width=int(task.value), depth=int(depth), activation=activation)
+    out["control_output"] = hessian_norm(
+        control_output_model(spec, task), x, tol=float(task.args["tol"]), seed=task.seed
+    )
     return out
 
 
@@ -436,15 +533,26 @@ HESSIAN_WIDTH_SMOOTH = Claim(
     ),
     knob="width",
     measure=hessian_norms_smooth_networks,
-    measure_args={"tol": 1e-8, "networks": [list(n) for n in SMOOTH_NETWORKS]},
+    measure_args={
+        "tol": 1e-8,
+        "networks": [list(n) for n in SMOOTH_NETWORKS],
+        "control_network": ["tanh", 1],
+        "control_output": "softplus",
+    },
     # The band of issue 5's acceptance for the log-corrected exponent, stated before measuring.
     rule=AllOf(
-        tuple(
+        (
+            *(
+                (
+                    f"{a}, depth {d}",
+                    ExponentBand(f"{a}_depth{d}", low=-0.6, high=-0.4, log_power=0.5),
+                )
+                for a, d in SMOOTH_NETWORKS
+            ),
             (
-                f"{a}, depth {d}",
-                ExponentBand(f"{a}_depth{d}", low=-0.6, high=-0.4, log_power=0.5),
-            )
-            for a, d in SMOOTH_NETWORKS
+                "control: softplus output, tanh depth 1",
+                no_decay("control_output", log_power=0.5),
+            ),
         )
     ),
     profiles={

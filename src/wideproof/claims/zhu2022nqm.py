@@ -128,7 +128,9 @@ def agreement_data(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tenso
 def single_example_run(task: Task) -> dict[str, float]:
     """The NQM and the network at width ``task.value`` for each :math:`\\eta\\lambda_0` in
     ``task.args["eta_lambdas"]``: ``steps`` GD steps for the NQM (probes every step), ``net_steps``
-    for the network; the checks (minimum over the rates) and ``peak_<eta lambda0>``."""
+    for the network; the checks (minimum over the rates) and ``peak_<eta lambda0>``; the control
+    ``control_no_peak``: the NQM at ``control_eta_lambda`` < 2, outside Theorem 1, where the
+    linear part contracts (:math:`|1-\\eta\\lambda_0| < 1`) and the loss must not rise."""
 
     from ..dynamics import Probes, gd
 
@@ -139,17 +141,12 @@ def single_example_run(task: Task) -> dict[str, float]:
     k = float(x.norm() ** 2) / (m * d)
     checks = {name: 1.0 for name, _ in SINGLE_CHECKS}
     out: dict[str, float] = {}
+    start = gd(
+        nqm, x, y, eta=1.0, steps=0, loss="half_sum", probes=Probes(gradient=False, kernel=True)
+    )
+    lam0 = float(start.probes[0].lambda_max)  # type: ignore[arg-type]
     for eta_lambda0 in task.args["eta_lambdas"]:
-        traj = gd(
-            nqm,
-            x,
-            y,
-            eta=1.0,
-            steps=0,
-            loss="half_sum",
-            probes=Probes(every=1, gradient=False, kernel=True),
-        )
-        eta = float(eta_lambda0) / float(traj.probes[0].lambda_max)  # type: ignore[arg-type]
+        eta = float(eta_lambda0) / lam0
         traj = gd(
             nqm,
             x,
@@ -202,6 +199,17 @@ def single_example_run(task: Task) -> dict[str, float]:
             }
         )
     out.update(checks)
+    control = gd(
+        nqm,
+        x,
+        y,
+        eta=float(task.args["control_eta_lambda"]) / lam0,
+        steps=int(task.args["steps"]),
+        loss="half_sum",
+        probes=Probes(every=1, gradient=False),
+    )
+    out["control_peak_ratio"] = max(control.loss) / control.loss[0]
+    out["control_no_peak"] = float(out["control_peak_ratio"] <= 1.0 + RESIDUAL_TOL)
     return out
 
 
@@ -211,6 +219,7 @@ _ARGS: dict[str, Any] = {
     "steps": 50,
     "net_steps": 300,
     "eta_lambdas": list(ETA_LAMBDAS),
+    "control_eta_lambda": 1.5,
 }
 
 SINGLE_EXAMPLE = Claim(
@@ -228,6 +237,18 @@ SINGLE_EXAMPLE = Claim(
         (
             ("checks", ChecklistRule(SINGLE_CHECKS)),
             *((f"slope_{e:g}", ExponentBand(f"peak_{e:g}", 0.85, 1.15)) for e in ETA_LAMBDAS),
+            (
+                "control",
+                ChecklistRule(
+                    (
+                        (
+                            "control_no_peak",
+                            "control: at eta*lambda0 = 1.5 < 2 (outside Theorem 1) the NQM loss "
+                            "never exceeds L_0",
+                        ),
+                    )
+                ),
+            ),
         )
     ),
     profiles={

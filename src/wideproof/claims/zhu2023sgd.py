@@ -28,7 +28,8 @@ sizes, not rank tests (a no-catapult control at :math:`\eta = 1` gives Spearman 
 differences of 0.002).  Per seed: b = 4 does not diverge; spikes(4) >= 10 > spikes(16) >=
 spikes(n) = 0; :math:`\lambda_{\max}(K_T)/\lambda_{\max}(K_0) \le 0.9` at b = 4; test-AGOP
 alignment(4) > alignment(n); test MSE(n) - MSE(4) >= 0.05; and over seeds the mean alignment gain
-is >= 0.01.  The ``control`` profile (:math:`\eta = 1`) must FAIL.
+is >= 0.01.  In-verdict control: SGD at :math:`\eta = 1` (``control_eta``, below every
+batch-critical rate) with the smallest batch has no catapult.
 """
 
 from __future__ import annotations
@@ -43,13 +44,14 @@ from ..sweeps import Point, Task
 from ..sweeps._json import float_to_json
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
+from ._extra_rules import AllOf
 from ._verdict import Status, Verdict
 
 if TYPE_CHECKING:
     import torch
     from torch import Tensor
 
-    from ..dynamics import Probes
+    from ..dynamics import Probes, Trajectory
 
 __all__ = [
     "BATCH_SIZE",
@@ -103,7 +105,8 @@ COMPLEMENT_MAX = 0.05
 
 def top_eigenspace_run(task: Task) -> dict[str, float]:
     """GD (½-sum loss) at :math:`\\eta = 2r/\\lambda_1(K_0)`, ``r`` = ``task.value``; probes every
-    step."""
+    step.  Control: the same network at ``control_r`` < 1 (below the critical rate, where the
+    linearized dynamics contracts every eigendirection), loss only; it must not spike."""
     import torch
 
     from ..dynamics import Probes, gd
@@ -130,6 +133,16 @@ def top_eigenspace_run(task: Task) -> dict[str, float]:
     complement = max(lt - float(pt) for lt, pt in zip(loss, top, strict=True))  # type: ignore[arg-type]
     final = eta * float(traj.probes[-1].lambda_max)  # type: ignore[arg-type]
     peak_ratio = loss[peak_t] / loss[0]
+    control = gd(
+        model,
+        x,
+        y,
+        eta=2.0 * float(task.args["control_r"]) / lam1,
+        steps=int(task.args["steps"]),
+        loss="half_sum",
+        probes=Probes(every=1, gradient=False),
+    )
+    control_peak = max(control.loss) / control.loss[0]
     return {
         "spikes": float(peak_ratio >= PEAK_MIN),
         "top_share_at_peak": float(share >= SHARE_MIN),
@@ -140,6 +153,8 @@ def top_eigenspace_run(task: Task) -> dict[str, float]:
         "complement_over_peak": complement / loss[peak_t],
         "final_eta_lambda": final,
         "final_loss_ratio": loss[-1] / loss[0],
+        "control_no_spike": float(control_peak < PEAK_MIN),
+        "control_peak_over_l0": control_peak,
     }
 
 
@@ -153,13 +168,32 @@ TOP_EIGENSPACE = Claim(
     ),
     knob="r",
     measure=top_eigenspace_run,
-    measure_args={"d": 20, "n": 128, "width": 1024, "steps": 100},
-    rule=ChecklistRule(
+    measure_args={"d": 20, "n": 128, "width": 1024, "steps": 100, "control_r": 0.8},
+    rule=AllOf(
         (
-            ("spikes", f"max_t L_t >= {PEAK_MIN} L_0"),
-            ("top_share_at_peak", f"P_5 L / L >= {SHARE_MIN} at the peak"),
-            ("complement_flat", f"max_t (L - P_5 L) <= {COMPLEMENT_MAX} max_t L"),
-            ("final_below_2", "final eta*lambda_1(K_T) < 2"),
+            (
+                "checks",
+                ChecklistRule(
+                    (
+                        ("spikes", f"max_t L_t >= {PEAK_MIN} L_0"),
+                        ("top_share_at_peak", f"P_5 L / L >= {SHARE_MIN} at the peak"),
+                        ("complement_flat", f"max_t (L - P_5 L) <= {COMPLEMENT_MAX} max_t L"),
+                        ("final_below_2", "final eta*lambda_1(K_T) < 2"),
+                    )
+                ),
+            ),
+            (
+                "control",
+                ChecklistRule(
+                    (
+                        (
+                            "control_no_spike",
+                            f"control: GD at r = 0.8 < 1 (below eta_crit) never reaches "
+                            f"{PEAK_MIN} L_0",
+                        ),
+                    )
+                ),
+            ),
         )
     ),
     profiles={
@@ -223,12 +257,13 @@ def batch_size_run(task: Task) -> dict[str, float]:
     model, probes = setting.model, setting.probes
     out: dict[str, float] = {}
     batches = [int(b) for b in task.args["batches"]]
-    for b in batches:
-        traj = sgd(
+
+    def run(eta: float, b: int) -> Trajectory:
+        return sgd(
             model,
             x,
             y,
-            eta=float(task.value),
+            eta=eta,
             steps=int(task.args["steps"]),
             batch_size=b,
             seed=task.seed,
@@ -236,6 +271,9 @@ def batch_size_run(task: Task) -> dict[str, float]:
             probes=probes,
             on_divergence="stop",
         )
+
+    for b in batches:
+        traj = run(float(task.value), b)
         out[f"diverged_{b}"] = float(traj.diverged)
         if traj.diverged:
             continue
@@ -246,6 +284,11 @@ def batch_size_run(task: Task) -> dict[str, float]:
         pred = model.apply_flat(traj.final_params, x_test)
         out[f"test_mse_{b}"] = float(((pred - y_test) ** 2).mean())
     small, mid, full = batches[0], batches[1], batches[-1]
+    control = run(float(task.args["control_eta"]), small)
+    out["control_spikes_small"] = (
+        math.nan if control.diverged else float(len(detect_catapults(control.loss)))
+    )
+    out["control_no_catapults"] = float(out["control_spikes_small"] == 0.0)
     ok = not any(out[f"diverged_{b}"] for b in batches)
     out["no_divergence"] = float(ok)
     if ok:
@@ -326,12 +369,28 @@ BATCH_SIZE = Claim(
         "steps": 2000,
         "batches": [4, 16, 256],
         "dtype": "float32",
+        "control_eta": 1.0,
     },
-    rule=BatchSizeRule(),
+    rule=AllOf(
+        (
+            ("checks", BatchSizeRule()),
+            (
+                "control",
+                ChecklistRule(
+                    (
+                        (
+                            "control_no_catapults",
+                            "control: SGD at eta = 1 (below every batch-critical rate) with "
+                            "b_min has no catapult",
+                        ),
+                    )
+                ),
+            ),
+        )
+    ),
     profiles={
         "quick": Profile(values=(4.0,), seeds=(0, 1, 2)),
         "full": Profile(values=(4.0,), seeds=tuple(range(10))),
-        "control": Profile(values=(1.0,), seeds=(0, 1, 2)),
     },
 )
 

@@ -17,7 +17,9 @@ converged losses (~1e-12 in float32) from counting (the rule the ``zhu2023sgd`` 
 
 **Phase** of a GD run (the phases of Lewkowycz, Bahri, Dyer, Sohl-Dickstein & Gur-Ari 2020, arXiv
 2003.02218):
-``"diverged"`` when the trainer stopped on divergence; ``"lazy"`` when the loss never increases;
+``"diverged"`` when the trainer stopped on divergence; ``"lazy"`` when the loss never increases
+above the round-off floor (a rise to a loss at most ``noise_floor`` is float rounding at a
+converged loss, not dynamics);
 ``"catapult"`` when the loss rises above :math:`L_0` and then converges
 (:math:`L_T\le` ``converged_ratio`` :math:`\cdot L_0`); ``"unresolved"`` otherwise (for example a
 run too short to tell).
@@ -123,14 +125,19 @@ def detect_catapults(
     return tuple(episodes)
 
 
-def classify_phase(trajectory: Trajectory, *, converged_ratio: float = 1e-6) -> Phase:
-    """Lazy, catapult, diverged or unresolved (rule in the module docstring)."""
+def classify_phase(
+    trajectory: Trajectory, *, converged_ratio: float = 1e-6, noise_floor: float = 0.0
+) -> Phase:
+    """Lazy, catapult, diverged or unresolved (rule in the module docstring); ``noise_floor`` is
+    the absolute loss below which rises are rounding (0: every rise counts)."""
     if not 0 < converged_ratio < 1:
         raise ConfigError(f"converged_ratio={converged_ratio!r} must lie in (0, 1)")
+    if not (math.isfinite(noise_floor) and noise_floor >= 0):
+        raise ConfigError(f"noise_floor={noise_floor!r} must be finite and non-negative")
     if trajectory.diverged:
         return "diverged"
     L = trajectory.loss
-    if all(b <= a for a, b in itertools.pairwise(L)):
+    if all(b <= a or b <= noise_floor for a, b in itertools.pairwise(L)):
         return "lazy"
     if max(L) > L[0] and L[-1] <= converged_ratio * L[0]:
         return "catapult"

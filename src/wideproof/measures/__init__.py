@@ -2,6 +2,9 @@
 a small frozen record, or a tensor."""
 
 from ._agop import agop as agop
+from ._ball import HessianBallSup as HessianBallSup
+from ._ball import eigenvalue_gradient as eigenvalue_gradient
+from ._ball import hessian_ball_sup as hessian_ball_sup
 from ._hessian import DENSE_MAX_PARAMS as DENSE_MAX_PARAMS
 from ._hessian import hessian_block_norms as hessian_block_norms
 from ._hessian import hessian_eigs as hessian_eigs

@@ -21,10 +21,10 @@ import torch
 from torch import Tensor
 
 from .._autodiff import jvp
-from .._validate import positive_float, positive_int
+from .._validate import positive_int
 from ..errors import ConfigError
 from ..families import Model
-from ._checks import checked_model, finite_tensor
+from ._checks import ball_setup, checked_model, finite_tensor
 from ._hessian import hessian_norm
 
 __all__ = ["LinearizationGap", "directional_derivative", "linearization_gap"]
@@ -96,13 +96,8 @@ def linearization_gap(
     Random directions on the sphere of radius ``radius`` first; then projected gradient ascent
     on :math:`|f - f_{lin}|` from the best of them (the step halves whenever it does not improve).
     """
-    model = checked_model(model)
-    positive_float("radius", radius)
     positive_int("n_directions", n_directions)
-    x = finite_tensor("x", x, model.dtype).to(model.device)
-    if x.dim() != 1:
-        raise ConfigError(f"x must be one input of shape (d,); got {tuple(x.shape)}")
-    w0 = model.flat_params().detach()
+    model, x, w0, dirs = ball_setup(model, x, radius, n_directions, seed)
     w = w0.clone().requires_grad_(True)
     f0_t = model.apply_flat(w, x)
     (g0,) = torch.autograd.grad(f0_t, w)
@@ -111,9 +106,6 @@ def linearization_gap(
     def gap_at(delta: Tensor) -> Tensor:
         return (model.apply_flat(w0 + delta, x) - f0 - g0 @ delta).abs()
 
-    gen = torch.Generator().manual_seed(seed)
-    dirs = torch.randn(n_directions, w0.numel(), generator=gen, dtype=torch.float64).to(w0)
-    dirs = radius * dirs / dirs.norm(dim=1, keepdim=True)
     with torch.no_grad():
         gaps = torch.stack([gap_at(d) for d in dirs])
     best_i = int(gaps.argmax())
