@@ -225,7 +225,8 @@ class ExponentRule:
         predicted, log_power = self.prediction(claim)
         delta = self.delta(predicted)
         evidence: dict[str, Any] = {
-            "statistic": f"exponent of {self.observation} in {claim.knob}",
+            "statistic": f"exponent of {self.observation} in {claim.knob} "
+            f"({FORM_NAMES[self.form].split()[0]}, ±{delta:.3g})",
             "form": self.form,
             "margin": delta,
             "window": [predicted - delta, predicted + delta],

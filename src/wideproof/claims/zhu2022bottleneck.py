@@ -286,10 +286,15 @@ class DegreeRule:
     def decide(self, claim: Claim, points: Sequence[Point]) -> Verdict:
         rows: list[dict[str, Any]] = []
         misses = 0
+        unusable: list[str] = []  # a missing or non-finite degree: a failed point, not a miss
         for p in points:
             want = int(p.value) + self.offset
             for d in self.depths:
-                got = int(p.observations[f"degree_lpb{d}"].value)
+                obs = p.observations.get(f"degree_lpb{d}")
+                if obs is None or not math.isfinite(obs.value):
+                    unusable.append(f"{claim.knob}={p.value:g} seed={p.seed} depth {d}")
+                    continue
+                got = int(obs.value)
                 misses += got != want
                 rows.append(
                     {
@@ -303,10 +308,11 @@ class DegreeRule:
                     }
                 )
         status: Status
-        if not rows:
-            status, reason = "INCONCLUSIVE", "no points"
-        elif misses:
+        if misses:
             status, reason = "FAILS", f"{misses} of {len(rows)} estimated degrees differ"
+        elif unusable or not rows:
+            status = "INCONCLUSIVE"
+            reason = "no degree (missing or not finite) at " + (", ".join(unusable) or "any point")
         else:
             status, reason = "HOLDS", f"all {len(rows)} estimated degrees match"
         evidence = {"statistic": "estimated multilinear degree", "rows": rows, "reason": reason}
