@@ -2,7 +2,8 @@
 
 * :class:`ExponentRule` -- fit the exponent of one observation in the knob (per-seed fits,
   t-interval over seeds, optional known log factor; :func:`~wideproof.sweeps.fit_exponent`) and
-  compare the interval with the predicted exponent and with exponents that must be excluded.
+  test it for equivalence with the prediction within a declared margin, in the theorem's
+  logical form (Θ two-sided, O or Ω one-sided; :func:`equivalence`).
 * :class:`ThresholdRule` -- an aggregate (mean, min or max) of one observation over all points
   compared with a threshold (per-run booleans such as "a catapult happened" are 0/1 values, so
   "in every run" is ``aggregate="min", at_least=1``).
@@ -10,7 +11,9 @@
 A rule is any object with ``observation``, ``describe(claim) -> str`` and
 ``decide(claim, points) -> Verdict``, and optionally ``check_grid(grid)`` raising
 :class:`~wideproof.errors.ConfigError` before anything is computed when the grid cannot support a
-verdict; these two are the ones the claims engine ships.
+verdict; these two are the ones the claims engine ships.  Every rule treats a NaN or infinite
+observation as a failed point (:func:`not_finite`; at best INCONCLUSIVE) and returns
+INCONCLUSIVE, never an exception, when points or observations are missing.
 """
 
 from __future__ import annotations
@@ -300,7 +303,8 @@ def equivalence(
 @dataclass(frozen=True)
 class ThresholdRule:
     """HOLDS when the ``aggregate`` of ``observation`` over all points is at least ``at_least``
-    (or at most ``at_most``); FAILS otherwise; INCONCLUSIVE without points.
+    (or at most ``at_most``); FAILS when the finite values violate it; INCONCLUSIVE without
+    points or when some value is NaN or infinite (a failed point, never skipped).
 
     Give exactly one of ``at_least`` and ``at_most``.  The comparison is exact: a mean of noisy
     values near the threshold is not given an interval, so choose thresholds with margin.
