@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, NumericalError
 from ..sweeps import ExponentFit, Grid, Point, fit_exponent
-from ._rules import ExponentRule, Rule, not_finite, observations
+from ._rules import Rule, check_fit_grid, not_finite, observations
 from ._verdict import Status, Verdict
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class GrowthFactorRule:
 
     def check_grid(self, grid: Grid) -> None:
         """Per-seed slopes need two knob values; a t-interval needs two seeds."""
-        ExponentRule(self.observation, margin=1.0, excludes=()).check_grid(grid)
+        check_fit_grid(grid)
 
     def describe(self, claim: Claim) -> str:
         op, t = (

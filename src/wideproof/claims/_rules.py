@@ -39,6 +39,7 @@ __all__ = [
     "Form",
     "Rule",
     "ThresholdRule",
+    "check_fit_grid",
     "equivalence",
     "not_finite",
     "observations",
@@ -83,6 +84,19 @@ def observations(points: Sequence[Point], name: str) -> list[tuple[float, float,
             )
         out.append((float(p.value), p.observations[name].value, p.seed))
     return out
+
+
+def check_fit_grid(grid: Grid) -> None:
+    """Per-seed slopes need two knob values and a t-interval over seeds two seeds.
+
+    Raises:
+        ConfigError: the grid has fewer.
+    """
+    if len(grid.seeds) < 2 or len(grid.values) < 2:
+        raise ConfigError(
+            f"an exponent fit needs at least 2 seeds and 2 {grid.knob} values; "
+            f"got {len(grid.seeds)} and {len(grid.values)}"
+        )
 
 
 def not_finite(data: Sequence[tuple[float, float, int]]) -> list[str]:
@@ -174,12 +188,7 @@ class ExponentRule:
         return float(delta)
 
     def check_grid(self, grid: Grid) -> None:
-        """A t-interval over seeds needs two seeds and each slope two knob values."""
-        if len(grid.seeds) < 2 or len(grid.values) < 2:
-            raise ConfigError(
-                f"an exponent fit needs at least 2 seeds and 2 {grid.knob} values; "
-                f"got {len(grid.seeds)} and {len(grid.values)}"
-            )
+        check_fit_grid(grid)
 
     def prediction(self, claim: Claim) -> tuple[float, float]:
         """``(exponent, log_power)``, from the rule or else from the claim's bound."""
