@@ -5,12 +5,9 @@ Loaded by the registry through ``WIDEPROOF_CLAIMS=_fault_helpers`` in the subpro
 
 from __future__ import annotations
 
-import math
-
 from _fault_measures import napping
 
 from wideproof.claims import Claim, ExponentRule, Profile
-from wideproof.claims._extra_rules import ExponentBand
 
 WIDTHS = (16, 32, 64, 128, 256, 512, 1024, 2048)
 
@@ -33,7 +30,7 @@ UNBOUNDED = Claim(
     knob="width",
     measure=napping,
     measure_args={"a": -0.5, "sleep": 0.0},
-    rule=ExponentBand("value", low=-1.0, high=math.inf),
+    rule=ExponentRule("value", predicted=0.0, margin=1.0, form="lower", excludes=()),
     profiles=dict.fromkeys(("quick", "full"), Profile(WIDTHS[:4], tuple(range(3)))),
 )
 

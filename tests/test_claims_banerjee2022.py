@@ -16,7 +16,7 @@ import math
 import pytest
 import torch
 
-from wideproof.claims._extra_rules import BoundConstantRule, ExponentBand, GrowthFactorRule
+from wideproof.claims._extra_rules import BoundConstantRule, GrowthFactorRule
 from wideproof.claims.banerjee2022 import (
     BOUND_HOLDS,
     HESSIAN_DEPTH,
@@ -90,16 +90,20 @@ def test_growth_factor_rule_recovers_known_factors() -> None:
         GrowthFactorRule("value")
 
 
-def test_exponent_band_rule() -> None:
-    band = ExponentBand("value", low=-0.6, high=-0.3)
-    inside = _points(lambda m, s: m ** (-0.45 + 0.01 * s), knobs=(64, 256, 1024))
-    flat = _points(lambda m, s: m ** (0.01 * s), knobs=(64, 256, 1024))
-    wide = _points(lambda m, s: m ** (-0.3 + 0.2 * (s - 1)), knobs=(64, 256, 1024))
-    assert band.decide(HESSIAN_WIDTH, inside).status == "HOLDS"
-    assert band.decide(HESSIAN_WIDTH, flat).status == "FAILS"
-    assert band.decide(HESSIAN_WIDTH, wide).status == "INCONCLUSIVE"
-    with pytest.raises(ConfigError):
-        ExponentBand("value", low=0.0, high=-1.0)
+def test_width_rule_separates_minus_half_from_minus_a_third() -> None:
+    """The O rule at depth 1 with margin 0.08: -1/2 HOLDS, the rival -1/3 FAILS, and a faster
+    decay is "bound holds, not tight"."""
+    rule = HESSIAN_WIDTH.rule.parts[0][1]  # type: ignore[attr-defined]
+    knobs = (64, 128, 256)
+
+    def at(a: float) -> list[Point]:
+        return _points(lambda m, s: m ** (a + 0.005 * (s - 1)), knobs=knobs, name="hessian_depth1")
+
+    assert rule.decide(HESSIAN_WIDTH, at(-0.5)).status == "HOLDS"
+    assert rule.decide(HESSIAN_WIDTH, at(-1 / 3)).status == "FAILS"
+    steep = rule.decide(HESSIAN_WIDTH, at(-0.8))
+    assert steep.status == "HOLDS" and steep.evidence["tight"] is False
+    assert "not tight" in steep.evidence["reason"]
 
 
 def test_bound_constant_rule_never_guesses_a_recalled_constant() -> None:
@@ -110,6 +114,9 @@ def test_bound_constant_rule_never_guesses_a_recalled_constant() -> None:
     assert BoundConstantRule("value", -0.5, constant=0.3).decide(BOUND_HOLDS, pts).holds
     tight = BoundConstantRule("value", -0.5, constant=0.1).decide(BOUND_HOLDS, pts)
     assert tight.status == "FAILS"
+    nan_last = _points(lambda m, s: math.nan if m == 256 else 0.2 / math.sqrt(m), knobs=(64, 256))
+    broken = BoundConstantRule("value", -0.5, constant=0.3).decide(BOUND_HOLDS, nan_last)
+    assert broken.status == "INCONCLUSIVE" and "not finite" in broken.evidence["reason"]
 
 
 @pytest.mark.slow

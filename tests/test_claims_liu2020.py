@@ -117,7 +117,7 @@ def _points(exponent: float) -> list[Point]:
 def test_all_of_combines_statuses() -> None:
     claim: Claim = NONLINEAR_OUTPUT
     good = ExponentRule("value", predicted=-0.5, excludes=(0.0,))
-    bad = ExponentRule("value", predicted=0.0, excludes=())
+    bad = ExponentRule("value", predicted=0.0, margin=0.1, excludes=())
     vague = ExponentRule("value", predicted=-0.5, excludes=(-0.5 + 1e-9,))
     pts = _points(-0.5)
     assert AllOf((("a", good), ("b", good))).decide(claim, pts).status == "HOLDS"

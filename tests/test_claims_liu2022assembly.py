@@ -13,8 +13,8 @@ import dataclasses
 import pytest
 import torch
 
-from wideproof.claims import get
-from wideproof.claims._extra_rules import AllOf, ExponentBand
+from wideproof.claims import ExponentRule, get
+from wideproof.claims._extra_rules import AllOf
 from wideproof.claims.liu2022assembly import WEAK_MODELS, assembly_hessian_norm
 from wideproof.errors import ConfigError
 from wideproof.families import MLP, Assembly
@@ -55,7 +55,9 @@ def test_weak_models_quick_holds_and_wrong_prediction_fails() -> None:
                 (
                     (
                         "dominant decays",
-                        ExponentBand("hessian_norm_dominant", low=-0.7, high=-0.35, log_power=1.0),
+                        ExponentRule(
+                            "hessian_norm_dominant", predicted=-0.5, margin=0.1, log_power=1.0
+                        ),
                     ),
                 )
             ),

@@ -111,7 +111,12 @@ def _parser() -> _Parser:
         "--executor", default=None, help="processes[:N] (default), threads[:N] or dask://HOST:PORT"
     )
     p.add_argument("--store", default=DEFAULT_STORE, help=f"result store (default {DEFAULT_STORE})")
-    p.add_argument("--seeds", type=int, default=None, help="use seeds 0..N-1 instead")
+    p.add_argument(
+        "--seeds",
+        type=int,
+        default=None,
+        help="use seeds 0..N-1 instead (stored as PROFILE@seeds=N)",
+    )
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     p.set_defaults(run=_verify)
 
@@ -228,11 +233,12 @@ def _verify(args: argparse.Namespace) -> int:
                 progress="auto",
             )
             seconds = time.perf_counter() - started
-            verdicts.append((args.profile, verdict))
+            label = claims.profile_label(args.profile, args.seeds)
+            verdicts.append((label, verdict))
             results.append(
                 {
                     **verdict.to_json(),
-                    "profile": args.profile,
+                    "profile": label,
                     "points_computed": verdict.evidence["points_computed"],
                     "points_reused": verdict.evidence["points_reused"],
                     "seconds": seconds,

@@ -1,7 +1,8 @@
 """Claims: a paper's statement bound to a family, a measure, a knob, a bound and a verdict rule.
 
 Public API: :class:`Claim`, :class:`Profile`, :class:`Verdict`, :class:`ExponentRule`,
-:class:`ThresholdRule`, the :class:`Rule` protocol, and the registry :func:`get`, :func:`all`
+:class:`ThresholdRule`, the :class:`Rule` protocol, :func:`profile_label` (the label a verdict is
+stored under), and the registry :func:`get`, :func:`all`
 (every claim, sorted by id) and :func:`register`.  One module per paper (``liu2020``, ...), each
 defining ``CLAIMS``; see ``docs/writing-claims.md``.
 """
@@ -18,12 +19,14 @@ __all__ = [
     "Verdict",
     "all",
     "get",
+    "profile_label",
     "register",
 ]
 
 from ._claim import BoundLike as BoundLike
 from ._claim import Claim as Claim
 from ._claim import Profile as Profile
+from ._claim import profile_label as profile_label
 from ._registry import all_claims as all
 from ._registry import get as get
 from ._registry import register as register

@@ -26,7 +26,7 @@ from ._verdict import Verdict
 if TYPE_CHECKING:
     from ..families import FamilySpec
 
-__all__ = ["BoundLike", "Claim", "Profile"]
+__all__ = ["BoundLike", "Claim", "Profile", "profile_label"]
 
 _ID = re.compile(r"^[a-z][a-z0-9]*\.[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -37,6 +37,12 @@ class BoundLike(Protocol):
     def exponent_in(self, var: str) -> Any: ...
 
     def check(self, spec: Any) -> None: ...
+
+
+def profile_label(profile: str, seeds: int | None = None) -> str:
+    """The label a verdict is stored and shown under: ``"quick"``, or ``"quick@seeds=12"`` for a
+    run whose seeds were replaced, so that it never overwrites the profile's own verdict."""
+    return profile if seeds is None else f"{profile}@seeds={seeds}"
 
 
 @dataclass(frozen=True)
@@ -157,9 +163,9 @@ class Claim:
             seeds: replace the profile's seeds by ``0..seeds-1``.
             progress: see :func:`wideproof.sweeps.run_sweep`.
 
-        The evidence records the profile, device, dtype, knob values, seeds, the number of points
-        computed and reused, and any failed points; a verdict with failed points is at best
-        INCONCLUSIVE.
+        The evidence records the profile, its label (:func:`profile_label`: the verdict is stored
+        under it), device, dtype, knob values, seeds, the number of points computed and reused,
+        and any failed points; a verdict with failed points is at best INCONCLUSIVE.
         """
         _check_device(device)
         grid = self.grid(profile, seeds=seeds)
@@ -182,6 +188,7 @@ class Claim:
             evidence = dict(verdict.evidence)
             evidence.update(
                 profile=profile,
+                label=profile_label(profile, seeds),
                 device=device,
                 dtype=dtype,
                 knob=self.knob,
@@ -200,7 +207,9 @@ class Claim:
             verdict = Verdict(
                 self.id, status, verdict.predicted, verdict.measured, verdict.rule, evidence
             )
-            st.save_verdict(self.id, profile, verdict.to_json(), [t.key() for t in tasks])
+            st.save_verdict(
+                self.id, profile_label(profile, seeds), verdict.to_json(), [t.key() for t in tasks]
+            )
         return verdict
 
     def _check_hypotheses(self, tasks: Sequence[Task]) -> None:

@@ -12,23 +12,28 @@ arXiv:2010.01092, §4), have a width exponent whose whole confidence interval li
 
 from __future__ import annotations
 
-import math
+from ._extra_rules import AllOf
+from ._rules import ExponentRule, Rule
 
-from ._extra_rules import AllOf, ExponentBand
-from ._rules import Rule
+__all__ = ["NO_DECAY_EDGE", "no_decay", "with_control"]
 
-__all__ = ["NO_DECAY_BAND", "no_decay", "with_control"]
-
-NO_DECAY_BAND = (-0.25, math.inf)
-"""The band a non-decaying control's exponent CI must lie in: above the midpoint of 0 and -1/2."""
+NO_DECAY_EDGE = -0.25
+"""Where a non-decaying control's exponent CI must start: the midpoint of 0 and -1/2."""
 
 
-def no_decay(observation: str, log_power: float = 0.0) -> ExponentBand:
-    """The control part "the width exponent CI of ``observation`` lies within [-1/4, inf]", with
-    the claim's own ``log_power`` divided out (so the threshold sits half-way between the
-    excluded configuration's 0 and the allowed one's -1/2 as the claim itself measures them)."""
-    return ExponentBand(
-        observation, low=NO_DECAY_BAND[0], high=NO_DECAY_BAND[1], log_power=log_power
+def no_decay(observation: str, log_power: float = 0.0) -> ExponentRule:
+    """The control part "the whole width-exponent CI of ``observation`` lies at or above -1/4":
+    a lower bound (Ω) on the exponent, 0 - 1/4, with the claim's own ``log_power`` divided out (so
+    the edge sits half-way between the excluded configuration's 0 and the allowed one's -1/2 as
+    the claim itself measures them).  FAILS when the CI lies wholly below -1/4 (the control
+    decays like an allowed configuration), INCONCLUSIVE when it straddles the edge."""
+    return ExponentRule(
+        observation,
+        predicted=0.0,
+        margin=-NO_DECAY_EDGE,
+        form="lower",
+        excludes=(),
+        log_power=log_power,
     )
 
 

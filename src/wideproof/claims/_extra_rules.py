@@ -3,8 +3,6 @@
 * :class:`AllOf` -- a conjunction of rules on different observations of the same points (e.g. the
   width exponent is 0 with a softplus output *and* with a shifted tanh output, while the unshifted
   tanh control keeps -1/2).
-* :class:`ExponentBand` -- the exponent's interval lies within a band (a prediction whose
-  pre-asymptotic drift is known, feasibility notes ``linearity_static.md`` §7 design rule 1).
 * :class:`GrowthFactorRule` -- the per-step growth factor of a quantity in a depth-like knob
   (exponential versus not, §4).
 * :class:`BoundConstantRule` -- measured values under a bound ``C * knob^p``; INCONCLUSIVE when
@@ -20,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, NumericalError
 from ..sweeps import ExponentFit, Grid, Point, fit_exponent
-from ._rules import ExponentRule, Rule, observations
+from ._rules import Rule, check_fit_grid, not_finite, observations
 from ._verdict import Status, Verdict
 
 if TYPE_CHECKING:
     from ._claim import Claim
 
-__all__ = ["AllOf", "BoundConstantRule", "ExponentBand", "GrowthFactorRule"]
+__all__ = ["AllOf", "BoundConstantRule", "GrowthFactorRule"]
 
 
 @dataclass(frozen=True)
@@ -80,79 +78,16 @@ class AllOf:
         )
 
 
-def _fit_or_none(
-    points: Sequence[Point], observation: str, log_power: float, confidence: float, *, in_exp: bool
+def _log_slope(
+    points: Sequence[Point], observation: str, confidence: float
 ) -> tuple[ExponentFit | None, str]:
-    data = observations(points, observation)
-    if in_exp:  # slope of log y against the knob itself: fit against exp(knob)
-        data = [(math.exp(x), y, s) for x, y, s in data]
+    """The per-seed slope of log y against the knob itself (a fit against exp(knob)), or
+    ``None`` and why not (a missing, non-finite or non-positive observation, too few seeds)."""
     try:
-        return fit_exponent(data, confidence=confidence, log_power=log_power), ""
-    except NumericalError as exc:
+        data = [(math.exp(x), y, s) for x, y, s in observations(points, observation)]
+        return fit_exponent(data, confidence=confidence), ""
+    except (ConfigError, NumericalError) as exc:
         return None, f"no slope could be fitted: {exc}"
-
-
-@dataclass(frozen=True)
-class ExponentBand:
-    """HOLDS when the confidence interval of the knob exponent of ``observation`` lies inside
-    ``[low, high]``; FAILS when it lies entirely outside; INCONCLUSIVE when it straddles an end.
-
-    For statements whose prediction carries a factor the measurement cannot separate from the
-    power over a moderate range (a drifting initialization scale, a log factor): the band is the
-    prediction plus the allowance the feasibility notes justify, and it must exclude the
-    alternative (0, "no decay").
-    """
-
-    observation: str
-    low: float
-    high: float
-    log_power: float = 0.0
-    confidence: float = 0.95
-
-    def __post_init__(self) -> None:
-        if not self.low < self.high:
-            raise ConfigError(f"low={self.low!r} must be below high={self.high!r}")
-
-    def check_grid(self, grid: Grid) -> None:
-        """Per-seed slopes need two knob values; a t-interval needs two seeds."""
-        ExponentRule(self.observation).check_grid(grid)
-
-    def describe(self, claim: Claim) -> str:
-        factor = (
-            "" if self.log_power == 0.0 else f" divided by (log {claim.knob})^{self.log_power:g}"
-        )
-        return (
-            f"the {self.confidence:.0%} CI of the {claim.knob} exponent of {self.observation}"
-            f"{factor} (per-seed OLS fits, t-interval over seeds) lies within "
-            f"[{self.low:g}, {self.high:g}]"
-        )
-
-    def decide(self, claim: Claim, points: Sequence[Point]) -> Verdict:
-        mid = 0.5 * (self.low + self.high)
-        fit, why = _fit_or_none(
-            points, self.observation, self.log_power, self.confidence, in_exp=False
-        )
-        if fit is None:
-            return Verdict(
-                claim.id, "INCONCLUSIVE", mid, math.nan, self.describe(claim), {"reason": why}
-            )
-        status: Status
-        if self.low <= fit.ci_low and fit.ci_high <= self.high:
-            status, rel = "HOLDS", "lies within"
-        elif fit.ci_high < self.low or fit.ci_low > self.high:
-            status, rel = "FAILS", "lies outside"
-        else:
-            status, rel = "INCONCLUSIVE", "straddles an end of"
-        reason = f"the CI [{fit.ci_low:.4g}, {fit.ci_high:.4g}] {rel} [{self.low:g}, {self.high:g}]"
-        factor = "" if self.log_power == 0.0 else f"/(log {claim.knob})^{self.log_power:g}"
-        evidence = {
-            "fit": fit.to_json(),
-            "reason": reason,
-            "band": [self.low, self.high],
-            "statistic": f"exponent of {self.observation}{factor} in {claim.knob}, "
-            f"band [{self.low:g}, {self.high:g}]",
-        }
-        return Verdict(claim.id, status, mid, fit.exponent, self.describe(claim), evidence)
 
 
 @dataclass(frozen=True)
@@ -185,7 +120,7 @@ class GrowthFactorRule:
 
     def check_grid(self, grid: Grid) -> None:
         """Per-seed slopes need two knob values; a t-interval needs two seeds."""
-        ExponentRule(self.observation).check_grid(grid)
+        check_fit_grid(grid)
 
     def describe(self, claim: Claim) -> str:
         op, t = (
@@ -199,7 +134,7 @@ class GrowthFactorRule:
 
     def decide(self, claim: Claim, points: Sequence[Point]) -> Verdict:
         threshold = self.threshold
-        fit, why = _fit_or_none(points, self.observation, 0.0, self.confidence, in_exp=True)
+        fit, why = _log_slope(points, self.observation, self.confidence)
         if fit is None:
             return Verdict(
                 claim.id, "INCONCLUSIVE", threshold, math.nan, self.describe(claim), {"reason": why}
@@ -247,27 +182,32 @@ class BoundConstantRule:
         )
 
     def decide(self, claim: Claim, points: Sequence[Point]) -> Verdict:
-        data = observations(points, self.observation)
-        scaled = [y * x ** (-self.power) for x, y, _ in data]
+        evidence: dict[str, Any] = {"provenance": self.provenance}
+        try:
+            data = observations(points, self.observation)
+        except ConfigError as exc:
+            data, evidence["reason"] = [], str(exc)
+        bad = not_finite(data)
+        scaled = [y * x ** (-self.power) for x, y, _ in data if math.isfinite(y)]
         needed = max(scaled) if scaled else math.nan
-        evidence: dict[str, Any] = {"smallest_constant": needed, "provenance": self.provenance}
-        if self.constant is None or not data:
-            evidence["reason"] = (
+        evidence["smallest_constant"] = needed
+        if bad:
+            evidence["not_finite"] = bad
+        failed = f"; {len(bad)} observations are not finite: {'; '.join(bad)}" if bad else ""
+        status: Status
+        if self.constant is None or not scaled:
+            evidence.setdefault(
+                "reason",
                 "the bound's constant is only recalled ([R]), so no comparison is made; "
-                f"the measurements need C >= {needed:.4g}"
+                f"the measurements need C >= {needed:.4g}" + failed,
             )
             return Verdict(
                 claim.id, "INCONCLUSIVE", math.nan, needed, self.describe(claim), evidence
             )
         ok = needed <= self.constant
-        evidence["reason"] = f"max of {self.observation} * {claim.knob}^{-self.power:g} = " + (
-            f"{needed:.4g} {'<=' if ok else '>'} {self.constant:g}"
+        status = "FAILS" if not ok else "INCONCLUSIVE" if bad else "HOLDS"
+        evidence["reason"] = (
+            f"max of {self.observation} * {claim.knob}^{-self.power:g} = "
+            f"{needed:.4g} {'<=' if ok else '>'} {self.constant:g}{failed}"
         )
-        return Verdict(
-            claim.id,
-            "HOLDS" if ok else "FAILS",
-            self.constant,
-            needed,
-            self.describe(claim),
-            evidence,
-        )
+        return Verdict(claim.id, status, self.constant, needed, self.describe(claim), evidence)

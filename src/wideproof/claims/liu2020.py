@@ -34,7 +34,7 @@ from ..results import Estimate
 from ..sweeps import Task
 from ._claim import BoundLike, Claim, Profile
 from ._controls import no_decay, with_control
-from ._extra_rules import AllOf, ExponentBand
+from ._extra_rules import AllOf
 from ._rules import ExponentRule, ThresholdRule
 
 if TYPE_CHECKING:
@@ -132,9 +132,13 @@ HESSIAN_WIDTH = Claim(
     measure=hessian_norm_at_one_input,
     measure_args={"tol": 1e-8, "control_output": "softplus"},
     # The prediction is the bound's exponent in m (-1/2) and log power (1/2); a test checks the
-    # two agree, so the rule can state them in words without building the bound.
+    # two agree, so the rule can state them in words without building the bound.  Θ: the
+    # one-hidden-layer Hessian has the explicit block max_i |v_i phi''| ||x||^2 / (d sqrt(m))
+    # (§3.1), so the order is attained; delta 0.1 keeps the rivals 0 and -1/4 +- 1/4 outside.
     rule=with_control(
-        ExponentRule("hessian_norm", predicted=-0.5, excludes=(0.0,), log_power=0.5),
+        ExponentRule(
+            "hessian_norm", predicted=-0.5, margin=0.1, form="tight", excludes=(0.0,), log_power=0.5
+        ),
         ("control: softplus output", no_decay("control_output", log_power=0.5)),
     ),
     profiles={
@@ -209,7 +213,9 @@ def nonlinear_output_hessians(task: Task) -> dict[str, Estimate | float]:
 
 
 def _exponent_zero(label: str) -> ExponentRule:
-    return ExponentRule(f"hessian_{label}", predicted=0.0, excludes=(-0.5,), log_power=0.0)
+    return ExponentRule(
+        f"hessian_{label}", predicted=0.0, margin=0.1, form="tight", excludes=(-0.5,)
+    )
 
 
 NONLINEAR_OUTPUT = Claim(
@@ -240,13 +246,20 @@ NONLINEAR_OUTPUT = Claim(
             (
                 "control: tanh at 0",
                 ExponentRule(
-                    "hessian_tanh_at_zero", predicted=-0.5, excludes=(0.0,), log_power=0.5
+                    "hessian_tanh_at_zero",
+                    predicted=-0.5,
+                    margin=0.1,
+                    form="tight",
+                    excludes=(0.0,),
+                    log_power=0.5,
                 ),
             ),
         )
     ),
     profiles={
-        "quick": Profile(values=(64, 256, 1024, 4096), seeds=tuple(range(4))),
+        # 4 seeds left the control's CI too wide for +-0.1 in a third of synthetic runs at the
+        # measured per-seed spread (0.048); 6 seeds reach 96 % (tests/test_claims_mutation.py)
+        "quick": Profile(values=(64, 256, 1024, 4096), seeds=tuple(range(6))),
         "full": Profile(values=(64, 128, 256, 512, 1024, 2048, 4096, 8192), seeds=tuple(range(10))),
     },
 )
@@ -303,7 +316,7 @@ LINEARIZATION_GAP = Claim(
     statement=(
         "In the ball B(w_0, R), R = 1, of a one-hidden-layer NTK tanh network with linear output, "
         "sup |f - f_lin| <= R^2/2 * sup ||H_f|| at every point, and the gap decays like m^{-1/2} "
-        "up to log factors (raw exponent within [-0.65, -0.25], excluding 'no decay')."
+        "up to the sqrt(log m) factor of Thm 3.2 (an upper bound: exponent at most -1/2)."
     ),
     knob="width",
     family=ntk_tanh_mlp,
@@ -317,16 +330,27 @@ LINEARIZATION_GAP = Claim(
     rule=AllOf(
         (
             ("Taylor bound", ThresholdRule("gap_over_bound", aggregate="max", at_most=1.0)),
-            # The supremum over the ball carries log factors of unknown power (the O~ of Thm 3.2
-            # with R > 0): the band of feasibility/linearity_static.md §7, design rule 1, not a
-            # point prediction. The stricter "CI contains -1/2 after dividing by sqrt(log m)"
-            # FAILED here (CI [-0.486, -0.366], widths 32-2048): see docs/claims.
-            ("decay", ExponentBand("gap", low=-0.65, high=-0.25)),
+            # O: the gap is at most R^2/2 sup||H|| = O~(m^{-1/2}) with Thm 3.2's sqrt(log m);
+            # a faster decay is allowed.  The rival -1/3 (the gap's raw slope is about -0.33)
+            # needs delta < 1/12.
+            (
+                "decay",
+                ExponentRule(
+                    "gap",
+                    predicted=-0.5,
+                    margin=0.08,
+                    form="upper",
+                    excludes=(0.0, -1 / 3),
+                    log_power=0.5,
+                ),
+            ),
             ("control: softplus output", no_decay("control_output")),
         )
     ),
     profiles={
-        "quick": Profile(values=(32, 128, 512, 2048), seeds=tuple(range(4))),
+        # 8 seeds: at the measured per-seed spread (0.054 for sup_hessian) 4 seeds reach +-0.1
+        # in 72 % of synthetic runs, 8 in all (tests/test_claims_mutation.py)
+        "quick": Profile(values=(32, 128, 512, 2048), seeds=tuple(range(8))),
         "full": Profile(values=(64, 128, 256, 512, 1024, 2048, 4096, 8192), seeds=tuple(range(10))),
     },
 )
@@ -387,8 +411,11 @@ HESSIAN_BALL = Claim(
         "tol": 1e-8,
         "control_output": "softplus",
     },
+    # O: Thm 3.2 bounds the supremum from above; the ascent's sup is itself a lower estimate.
     rule=with_control(
-        ExponentRule("sup_hessian", predicted=-0.5, excludes=(0.0,), log_power=0.5),
+        ExponentRule(
+            "sup_hessian", predicted=-0.5, margin=0.1, form="upper", excludes=(0.0,), log_power=0.5
+        ),
         ("control: softplus output", no_decay("control_output", log_power=0.5)),
     ),
     profiles=LINEARIZATION_GAP.profiles,
@@ -467,20 +494,38 @@ KERNEL_CHANGE = Claim(
         "steps": 400,
         "stop_ratio": 1e-4,
     },
-    # The theorem gives an upper bound O(eps R), eps ~ m^{-1/2}: the linear-output exponent must
-    # lie at or below the top of the notes' max-type band (linearity_static.md §7 design rule 1,
-    # [-0.65, -0.25]); a faster decay (finite-width corrections of order 1/m) is allowed.
+    # O for the linear output: the theorem gives an upper bound O(eps R), eps ~ m^{-1/2}, so a
+    # faster decay (finite-width corrections of order 1/m) is "bound holds, not tight".  Θ(1)
+    # for the softplus output (the rank-one phi'' term of §4 does not shrink).
     rule=AllOf(
         (
-            ("linear output", ExponentBand("kernel_change_linear", low=-2.0, high=-0.25)),
+            (
+                "linear output",
+                ExponentRule(
+                    "kernel_change_linear",
+                    predicted=-0.5,
+                    margin=0.1,
+                    form="upper",
+                    excludes=(0.0,),
+                ),
+            ),
             (
                 "softplus output",
-                ExponentRule("kernel_change_softplus", predicted=0.0, excludes=(-0.5,)),
+                ExponentRule(
+                    "kernel_change_softplus",
+                    predicted=0.0,
+                    margin=0.1,
+                    form="tight",
+                    excludes=(-0.5,),
+                ),
             ),
         )
     ),
     profiles={
-        "quick": Profile(values=(64, 256, 1024), seeds=(0, 1, 2)),
+        # per-seed slopes spread by 0.11 (linear) and 0.15 (softplus, measured at 24 seeds): 30
+        # seeds put the CI inside the margin in at least 80 % of synthetic runs planted at the
+        # prediction (tests/test_claims_mutation.py; 3 seeds: never)
+        "quick": Profile(values=(64, 256, 1024), seeds=tuple(range(30))),
         "full": Profile(values=(64, 128, 256, 512, 1024, 2048, 4096), seeds=tuple(range(8))),
     },
 )
@@ -539,13 +584,21 @@ HESSIAN_WIDTH_SMOOTH = Claim(
         "control_network": ["tanh", 1],
         "control_output": "softplus",
     },
-    # The band of issue 5's acceptance for the log-corrected exponent, stated before measuring.
+    # -1/2 +- 0.1 on the log-corrected exponent: Θ at depth 1 (the §3.1 block attains the
+    # order for any phi'' != 0), O at depths 2-3 (Thm 3.2 is an upper bound there).
     rule=AllOf(
         (
             *(
                 (
                     f"{a}, depth {d}",
-                    ExponentBand(f"{a}_depth{d}", low=-0.6, high=-0.4, log_power=0.5),
+                    ExponentRule(
+                        f"{a}_depth{d}",
+                        predicted=-0.5,
+                        margin=0.1,
+                        form="tight" if d == 1 else "upper",
+                        excludes=(0.0,),
+                        log_power=0.5,
+                    ),
                 )
                 for a, d in SMOOTH_NETWORKS
             ),
@@ -556,8 +609,10 @@ HESSIAN_WIDTH_SMOOTH = Claim(
         )
     ),
     profiles={
-        "quick": Profile(values=(64, 128, 256, 512), seeds=tuple(range(4))),
-        "full": Profile(values=(64, 128, 256, 512, 1024, 2048, 4096), seeds=tuple(range(8))),
+        # 12 seeds: at 4 seeds tanh at depth 1 spread by 0.067 per seed and gelu by 0.14, and
+        # only 35 % / 8 % of synthetic runs at -1/2 HOLD; at 12 seeds both spread by 0.09
+        "quick": Profile(values=(64, 128, 256, 512), seeds=tuple(range(12))),
+        "full": Profile(values=(64, 128, 256, 512, 1024, 2048, 4096), seeds=tuple(range(24))),
     },
 )
 

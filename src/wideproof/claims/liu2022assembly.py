@@ -30,14 +30,14 @@ tests compare it with Lanczos on the whole model.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ..families import Assembly, Model
 from ..sweeps import Task
 from ._claim import Claim, Profile
-from ._extra_rules import AllOf, ExponentBand
+from ._extra_rules import AllOf
+from ._rules import ExponentRule
 
 if TYPE_CHECKING:
     from torch import Tensor
@@ -132,6 +132,18 @@ def weak_model_norms(task: Task) -> dict[str, float]:
     return out
 
 
+def _upper(observation: str, log_power: float) -> ExponentRule:
+    """O(m^{-1/2} log m): the exponent after dividing out log m is at most -1/2 + 0.1."""
+    return ExponentRule(
+        observation,
+        predicted=-0.5,
+        margin=0.1,
+        form="upper",
+        excludes=(0.0,),
+        log_power=log_power,
+    )
+
+
 WEAK_MODELS = Claim(
     id="liu2022assembly.weak-models",
     paper=PAPER,
@@ -146,14 +158,28 @@ WEAK_MODELS = Claim(
     measure=weak_model_norms,
     rule=AllOf(
         (
-            ("ntk", ExponentBand("hessian_norm_ntk", low=-0.7, high=-0.35, log_power=1.0)),
-            ("dominant", ExponentBand("hessian_norm_dominant", low=-0.15, high=0.15)),
-            ("mean-field ratio", ExponentBand("ratio_mean_field", low=-0.1, high=math.inf)),
-            ("ntk ratio", ExponentBand("ratio_ntk", low=-math.inf, high=-0.2)),
+            # O: Thm 3.1's upper bound O~(m^{-1/2}) with its log m factor
+            ("ntk", _upper("hessian_norm_ntk", log_power=1.0)),
+            # Θ(1): the dominating sub-model's own Hessian does not shrink
+            (
+                "dominant",
+                ExponentRule("hessian_norm_dominant", predicted=0.0, margin=0.1, excludes=(-0.5,)),
+            ),
+            # Ω: the mean-field relative non-linearity does not decay (exponent >= 0)
+            (
+                "mean-field ratio",
+                ExponentRule(
+                    "ratio_mean_field", predicted=0.0, margin=0.1, form="lower", excludes=(-0.5,)
+                ),
+            ),
+            # O: ||H|| / ||grad f||^2 with ||grad f||^2 = Θ(1) inherits the ntk bound
+            ("ntk ratio", _upper("ratio_ntk", log_power=1.0)),
         )
     ),
     profiles={
-        "quick": Profile(values=(16, 64, 256, 1024), seeds=tuple(range(5))),
+        # 8 seeds: the ntk exponent spreads by 0.075 per seed; 5 seeds reach -1/2 + 0.1 in 65 %
+        # of synthetic runs at -1/2, 8 in 88 % (tests/test_claims_mutation.py)
+        "quick": Profile(values=(16, 64, 256, 1024), seeds=tuple(range(8))),
         "full": Profile(
             values=(16, 32, 64, 128, 256, 512, 1024, 2048, 4096), seeds=tuple(range(10))
         ),

@@ -66,7 +66,8 @@ from ..families import MLP, Model, QuadraticModel
 from ..sweeps import Task
 from ._checklist import ChecklistRule
 from ._claim import Claim, Profile
-from ._extra_rules import AllOf, ExponentBand
+from ._extra_rules import AllOf
+from ._rules import ExponentRule
 
 if TYPE_CHECKING:
     import torch
@@ -236,7 +237,17 @@ SINGLE_EXAMPLE = Claim(
     rule=AllOf(
         (
             ("checks", ChecklistRule(SINGLE_CHECKS)),
-            *((f"slope_{e:g}", ExponentBand(f"peak_{e:g}", 0.85, 1.15)) for e in ETA_LAMBDAS),
+            # Ω: Thm 1 bounds the peak from below (order m / log m; measured: order m); the
+            # nearest rival is sqrt(m), 1/2 away, so delta 0.2
+            *(
+                (
+                    f"slope_{e:g}",
+                    ExponentRule(
+                        f"peak_{e:g}", predicted=1.0, margin=0.2, form="lower", excludes=(0.5,)
+                    ),
+                )
+                for e in ETA_LAMBDAS
+            ),
             (
                 "control",
                 ChecklistRule(

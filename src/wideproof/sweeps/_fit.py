@@ -26,6 +26,7 @@ ibid. §5.1).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -150,18 +151,21 @@ def fit_exponent(
         raise ConfigError(
             f"fit_exponent needs at least 2 seeds for a t-interval over seeds; got {len(by_seed)}"
         )
-    slopes = []
-    ss_res = ss_tot = 0.0
-    for s, xy in sorted(by_seed.items()):
-        u = np.log(np.array([x for x, _ in xy]))
-        if np.unique(u).size < 2:
-            raise ConfigError(f"seed {s} has fewer than 2 distinct knob values; no slope to fit")
-        z = np.log(np.array([y for _, y in xy])) - log_power * np.log(u)
-        slope, intercept = _ols(u, z) if method == "ols" else _theil_sen(u, z)
-        slopes.append(slope)
-        ss_res += float(np.sum((z - slope * u - intercept) ** 2))
-        ss_tot += float(np.sum((z - z.mean()) ** 2))
-    a = np.array(slopes)
+    seeds = sorted(by_seed)
+    counts = [len(by_seed[s]) for s in seeds]
+    ids = np.repeat(np.arange(len(seeds)), counts)
+    u = np.log(np.array([x for s in seeds for x, _ in by_seed[s]]))
+    starts = np.cumsum([0, *counts[:-1]])
+    spread = np.maximum.reduceat(u, starts) - np.minimum.reduceat(u, starts)
+    if (few := np.flatnonzero(spread == 0.0)).size:
+        raise ConfigError(
+            f"seed {seeds[few[0]]} has fewer than 2 distinct knob values; no slope to fit"
+        )
+    z = np.log(np.array([y for s in seeds for _, y in by_seed[s]])) - log_power * np.log(u)
+    slopes, intercepts = (_ols if method == "ols" else _theil_sen)(ids, u, z)
+    ss_res = float(np.sum((z - slopes[ids] * u - intercepts[ids]) ** 2))
+    ss_tot = float(np.sum((z - _group_mean(ids, z)[ids]) ** 2))
+    a = slopes
     mean = float(a.mean())
     t = _t_quantile(a.size - 1, (1.0 + confidence) / 2.0)
     half = t * float(a.std(ddof=1)) / math.sqrt(a.size)
@@ -178,19 +182,31 @@ def fit_exponent(
     )
 
 
-def _ols(u: np.ndarray[Any, Any], z: np.ndarray[Any, Any]) -> tuple[float, float]:
-    du = u - u.mean()
-    slope = float(np.dot(du, z - z.mean()) / np.dot(du, du))
-    return slope, float(z.mean() - slope * u.mean())
+Array = np.ndarray[Any, Any]
 
 
-def _theil_sen(u: np.ndarray[Any, Any], z: np.ndarray[Any, Any]) -> tuple[float, float]:
+def _group_mean(ids: Array, v: Array) -> Array:
+    return np.bincount(ids, v) / np.bincount(ids)
+
+
+def _ols(ids: Array, u: Array, z: Array) -> tuple[Array, Array]:
+    """Least-squares slope and intercept of ``z`` on ``u`` within each group of ``ids``
+    (vectorized over the groups: one pass of sums, no per-seed Python loop)."""
+    mu, mz = _group_mean(ids, u), _group_mean(ids, z)
+    du, dz = u - mu[ids], z - mz[ids]
+    slope = np.bincount(ids, du * dz) / np.bincount(ids, du * du)
+    return slope, mz - slope * mu
+
+
+def _theil_sen(ids: Array, u: Array, z: Array) -> tuple[Array, Array]:
+    """Theil-Sen slope (median of pairwise slopes) and intercept within each group."""
     from scipy.stats import theilslopes
 
-    res = theilslopes(z, u)
-    return float(res.slope), float(res.intercept)
+    fits = [theilslopes(z[ids == g], u[ids == g]) for g in range(int(ids.max()) + 1)]
+    return np.array([f.slope for f in fits]), np.array([f.intercept for f in fits])
 
 
+@functools.lru_cache(maxsize=256)
 def _t_quantile(dof: int, p: float) -> float:
     """The ``p``-quantile (``p > 1/2``) of Student's t with ``dof`` (an int) degrees of freedom.
 
