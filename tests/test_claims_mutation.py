@@ -76,6 +76,16 @@ SLOPE_SPREAD: dict[tuple[str, str], float] = {
     ("zhu2022dag.in-degree", "hessian_norm_out2"): 0.075,  # [14]; 0.052 at 10 seeds
     ("zhu2022nqm.single-example", "peak_2.5"): 0.062,  # [5]
     ("zhu2022nqm.single-example", "peak_3"): 0.104,  # [5]
+    # The in-verdict controls (one-sided: the excluded configuration must not decay like the
+    # allowed one), measured the same way on a quick run after they joined the verdicts
+    # (2026-12-03, CPU, float64).
+    ("banerjee2022.bound-holds", "control_standard_param"): 0.033,  # [5]
+    ("banerjee2022.hessian-width", "control_standard_param"): 0.033,  # [5]
+    ("liu2020.hessian-ball", "control_output"): 0.047,  # [8]
+    ("liu2020.hessian-width", "control_output"): 0.043,  # [5]
+    ("liu2020.hessian-width-smooth", "control_output"): 0.08,  # [12]
+    ("liu2020.linearization-gap", "control_output"): 0.084,  # [8]
+    ("liu2020pl.width", "control_radius_ratio"): 0.179,  # [30]
 }
 
 
