@@ -16,7 +16,7 @@ from _families import SMALL_SPECS
 
 from wideproof.errors import ConfigError
 from wideproof.families import MLP, LinearBottleneck
-from wideproof.linalg import lanczos, model_hessian, power_iteration
+from wideproof.linalg import lanczos, loss_hessian, model_hessian, power_iteration
 from wideproof.measures import directional_derivative, hessian_eigs, hessian_norm, ntk, ntk_change
 
 F64 = torch.float64
@@ -190,35 +190,36 @@ def test_loss_hessian_conventions_differ_by_two_over_n() -> None:
 
 @pytest.mark.parametrize("of", ["loss", "output"])
 def test_float32_bounds_from_float64_residuals_cover_the_exact_error(of: str) -> None:
-    """A float32 solve at tol 1e-6: with float64 residuals every bound covers the distance to the
-    float64 dense Hessian's eigenvalue and meets the tolerance; the working-precision bound
-    (10 j eps32 max|theta|) does not."""
+    """A float32 solve at tol 1e-6: with float64 certificate products every bound covers the
+    distance to the float64 dense Hessian's eigenvalue and meets the tolerance; certified with
+    float32 products (no reference) the rounding allowance 10 sqrt(n) eps32 max|theta| does not."""
     model = MLP(input_dim=6, width=40, depth=2).init(seed=0, dtype=torch.float32)
     gen = torch.Generator().manual_seed(1)
     X = torch.randn(30, 6, generator=gen) if of == "loss" else torch.randn(6, generator=gen)
     y = torch.randn(30, generator=gen) if of == "loss" else None
     exact = model.with_params({k: v.double() for k, v in model.params.items()})
     if of == "loss":
+        assert y is not None
         dense = torch.autograd.functional.hessian(
             lambda w: ((exact.apply_flat(w, X.double()) - y.double()) ** 2).mean(),
             exact.flat_params(),
         )
+        op32 = loss_hessian(model, X, y)
     else:
         dense = _dense_hessian(exact, X.double())
+        op32 = model_hessian(model, X)
     true = torch.linalg.eigvalsh(dense)
     ends = (float(true[0]), float(true[-1]))
-    args = {"of": of, "targets": y, "method": "lanczos", "tol": 1e-6}
-    certified = hessian_eigs(model, X, 1, **args)
-    plain = hessian_eigs(model, X, 1, float64_residual=False, **args)
+    certified = hessian_eigs(model, X, 1, of=of, targets=y, method="lanczos", tol=1e-6)
+    plain = lanczos(op32, tol=1e-6)
     scale = max(abs(e) for e in ends)
     assert certified.method == "lanczos (float64 residual)" and plain.method == "lanczos"
-    assert certified.matvecs == plain.matvecs + 2
+    assert certified.matvecs == plain.matvecs == certified.iterations + 2
     for value, bound, truth in zip(
         certified.eigenvalues, certified.error_bounds, ends, strict=True
     ):
         assert abs(value - truth) <= bound <= 1e-6 * scale
     assert min(plain.error_bounds) > 1e-6 * scale
-    op32 = model_hessian(model, X[0] if of == "loss" else X)
     with pytest.raises(ConfigError, match="float64 operator"):
         lanczos(op32, reference=op32)
 

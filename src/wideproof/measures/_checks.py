@@ -1,14 +1,12 @@
-"""Input validation shared by the measures."""
+"""Checks shared by the measures: the model argument and the hypotheses a bound needs."""
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
-
-from ..errors import ConfigError, NumericalError
+from ..activations import get_activation
+from ..errors import AssumptionError, ConfigError
 from ..families import Model
 
-__all__ = ["checked_model", "finite_tensor"]
+__all__ = ["checked_model", "require_c2"]
 
 
 def checked_model(model: object) -> Model:
@@ -21,10 +19,14 @@ def checked_model(model: object) -> Model:
     return model
 
 
-def finite_tensor(name: str, value: object, dtype: torch.dtype) -> Tensor:
-    """A finite tensor argument in the model's dtype."""
-    if not isinstance(value, Tensor):
-        raise ConfigError(f"{name} must be a torch.Tensor; got {type(value).__name__}")
-    if not bool(torch.isfinite(value).all()):
-        raise NumericalError(f"{name} contains NaN or Inf")
-    return value.to(dtype)
+def require_c2(model: Model, quantity: str, reason: str) -> None:
+    """Raise :class:`AssumptionError` when an activation of ``model`` is not C^2.
+
+    Reads the spec's ``activation`` and (non-linear) ``output`` fields; families without them
+    (linear and quadratic models) are smooth in their weights.
+    """
+    spec = model.spec
+    names = [getattr(spec, "activation", None), getattr(spec, "output", "linear")]
+    for name in names:
+        if isinstance(name, str) and name != "linear" and not get_activation(name).is_c2:
+            raise AssumptionError(f"{quantity}: activation {name!r} is not C^2; {reason}")
