@@ -92,7 +92,9 @@ def real_tensor(name: str, value: object, dtype: torch.dtype) -> Tensor:
         raise NumericalError(f"{name} contains NaN or Inf")
     cast = value.to(dtype)
     if not bool(torch.isfinite(cast).all()):
-        raise NumericalError(f"{name} overflows {dtype} (largest magnitude {value.abs().max():.3g})")
+        raise NumericalError(
+            f"{name} overflows {dtype} (largest magnitude {value.abs().max():.3g})"
+        )
     return cast
 
 
