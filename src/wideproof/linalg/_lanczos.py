@@ -99,14 +99,19 @@ def check_solver_operator(op: LinearOperator) -> None:
         )
 
 
-def _start_vector(
-    n: int, dtype: torch.dtype, device: torch.device, seed: int, locked: Tensor | None
+START_STREAM = 0x4C616E63
+"""Tag mixed into the seed of the start vectors, so that they are independent of weights drawn
+from the same seed (a start vector equal to the weights of a positively homogeneous network
+spans an invariant subspace and hides eigenvalues)."""
+
+
+def _random_unit(
+    n: int, like: Tensor, rng: np.random.Generator, basis: Tensor | None, locked: Tensor | None
 ) -> Tensor:
-    gen = torch.Generator().manual_seed(seed)
-    v = torch.randn(n, generator=gen, dtype=torch.float64).to(dtype=dtype, device=device)
-    if locked is not None:
-        for _ in range(2):
-            v = v - locked @ (locked.T @ v)
+    """A random unit vector orthogonal to ``basis`` (rows) and ``locked`` (columns)."""
+    v = torch.as_tensor(rng.standard_normal(n)).to(dtype=like.dtype, device=like.device)
+    if basis is not None or locked is not None:
+        v = _orthogonalize(v, like.new_zeros(0, n) if basis is None else basis, locked)
     unit: Tensor = v / v.norm()
     return unit
 
@@ -154,13 +159,13 @@ def lanczos(
     check_memory(f"a Lanczos basis of {cap} vectors of size {n}", cap * n * itemsize)
     stop = max(tol, 10 * float(torch.finfo(op.dtype).eps))
     budget = _Budget(op, max_matvecs, tol)
-    values, vectors, steps = _solve(op, None, k_top, k_bottom, stop, cap, seed, budget)
+    rng = np.random.default_rng([seed, START_STREAM])
+    values, vectors, steps = _solve(op, None, k_top, k_bottom, stop, cap, rng, budget, 0.0)
     want = min(n, k_top + k_bottom)
-    probes = 0
     while vectors.shape[1] < n and (max(k_top, k_bottom) > 1 or len(values) < want):
-        probes += 1
+        known = float(np.abs(values).max())  # the probes' residuals are relative to this scale
         found, more, more_steps = _solve(
-            op, vectors, min(k_top, 1), min(k_bottom, 1), stop, cap, seed + probes, budget
+            op, vectors, min(k_top, 1), min(k_bottom, 1), stop, cap, rng, budget, known
         )
         steps += more_steps
         margin = stop * max(np.abs(values).max(), np.abs(found).max(), np.finfo(np.float64).tiny)
@@ -245,16 +250,20 @@ def _solve(
     k_bottom: int,
     stop: float,
     cap: int,
-    seed: int,
+    rng: np.random.Generator,
     budget: _Budget,
+    known: float,
 ) -> tuple[np.ndarray, Tensor, int]:
     """Wanted Ritz values and vectors (columns) of ``op`` on the complement of ``locked``,
-    restarting when a run fills ``cap`` basis vectors; also the steps taken."""
+    restarting when a run fills ``cap`` basis vectors; also the steps taken.  Residuals are
+    measured relative to the largest Ritz value, or ``known`` (a scale of the operator already
+    found) when that is larger."""
     dim = op.size - (0 if locked is None else locked.shape[1])
-    v = _start_vector(op.size, op.dtype, op.device, seed, locked)
+    like = torch.empty(0, dtype=op.dtype, device=op.device)
+    v = _random_unit(op.size, like, rng, None, locked)
     steps = 0
     while True:
-        run = _run(op, v, min(cap, dim), dim, locked, k_top, k_bottom, stop, budget)
+        run = _run(op, v, min(cap, dim), dim, locked, k_top, k_bottom, stop, rng, budget, known)
         steps += run.steps
         coeff = torch.as_tensor(run.s[:, run.wanted], dtype=op.dtype, device=op.device)
         ritz = run.basis.T @ coeff
@@ -287,10 +296,19 @@ def _run(
     k_top: int,
     k_bottom: int,
     stop: float,
+    rng: np.random.Generator,
     budget: _Budget,
+    known: float,
 ) -> _Run:
     """One Lanczos run of at most ``cap`` steps from the unit vector ``v``, orthogonal to
-    ``locked`` (columns) in a space of dimension ``dim``."""
+    ``locked`` (columns) in a space of dimension ``dim``.
+
+    The first time the Krylov space becomes invariant (:math:`\\beta_j \\le` the stopping
+    threshold) before filling the space, the run continues from a fresh random vector orthogonal
+    to it (a zero off-diagonal in :math:`T`): a start vector with no component along some
+    eigenvectors would otherwise hide their eigenvalues.
+    """
+    fresh = True
     basis = torch.empty(cap, op.size, dtype=op.dtype, device=op.device)
     alphas: list[float] = []
     betas: list[float] = []
@@ -309,9 +327,17 @@ def _run(
             raise NumericalError(f"the operator returned NaN or Inf at Lanczos step {j + 1}")
         alphas.append(alpha)
         theta, s = _tridiagonal_eigh(alphas, betas)
-        scale = max(abs(theta[0]), abs(theta[-1]), np.finfo(np.float64).tiny)
+        scale = max(abs(theta[0]), abs(theta[-1]), known, np.finfo(np.float64).tiny)
         residuals = beta * np.abs(s[-1, :])
         wanted = _wanted(len(theta), k_top, k_bottom)
+        if fresh and beta <= stop * scale and j + 1 < min(dim, cap) and budget.left > 0:
+            fresh = False  # invariant subspace: continue from a fresh direction
+            betas.append(0.0)
+            prev, cur = (
+                torch.zeros_like(cur),
+                _random_unit(op.size, cur, rng, basis[: j + 1], locked),
+            )
+            continue
         done = j + 1 == dim or bool(np.all(residuals[wanted] <= stop * scale))
         if done or j + 1 == cap or budget.left <= 0:
             return _Run(theta, s, residuals, wanted, scale, basis[: j + 1], j + 1, done)
@@ -377,7 +403,8 @@ def power_iteration(
     positive_int("max_matvecs", max_matvecs)
     check_seed("seed", seed)
     stop = max(tol, 10 * float(torch.finfo(op.dtype).eps))
-    v = _start_vector(op.size, op.dtype, op.device, seed, None)
+    like = torch.empty(0, dtype=op.dtype, device=op.device)
+    v = _random_unit(op.size, like, np.random.default_rng([seed, START_STREAM]), None, None)
     start = op.matvecs
     av = op.matvec(v)
     for _ in range(max_matvecs):
