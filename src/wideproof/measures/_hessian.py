@@ -14,6 +14,7 @@ indefinite, so both ends of the spectrum are computed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import torch
@@ -235,35 +236,49 @@ def hessian_block_norms(
         b: torch.cat([torch.arange(s.start, s.stop) for s in slices]).to(model.device)
         for b, slices in model.block_slices().items()
     }
+    exact: list[LinearOperator] = []  # the float64 Hessian, built once if a certificate needs it
 
-    def product(v: Tensor, cols: Tensor, rows: Tensor) -> Tensor:
-        padded = torch.zeros(full.size, dtype=v.dtype, device=v.device)
-        padded[cols] = v
-        return full.matvec(padded)[rows]
+    def reference(rows: Tensor, cols: Tensor) -> Callable[[], LinearOperator]:
+        def build() -> LinearOperator:
+            if not exact:
+                exact.append(_float64_operator(model, x, "output", None, "mean"))
+            return _block_operator(exact[0], rows, cols)
 
-    def block(b: str, c: str) -> LinearOperator:
-        rb, rc = index[b], index[c]
-        if b == c:
-            return LinearOperator(
-                rb.numel(), lambda v: product(v, rb, rb), model.dtype, model.device
-            )
-        nb = rb.numel()
+        return build
 
-        def dilation(v: Tensor) -> Tensor:
-            return torch.cat([product(v[nb:], rc, rb), product(v[:nb], rb, rc)])
-
-        return LinearOperator(nb + rc.numel(), dilation, model.dtype, model.device)
-
+    low = model.dtype != torch.float64
     names = list(index)
     out: dict[tuple[str, str], Estimate] = {}
     for i, b in enumerate(names):
         for c in names[i:]:
-            op = block(b, c)
-            spec = lanczos(op, tol=tol, seed=seed, max_matvecs=max_matvecs)
+            op = _block_operator(full, index[b], index[c])
+            ref = reference(index[b], index[c]) if low else None
+            spec = lanczos(op, tol=tol, seed=seed, max_matvecs=max_matvecs, reference=ref)
             value, bound = spec.spectral_norm
             products = spec.matvecs * (1 if b == c else 2)
             out[(b, c)] = _estimate(model, value, bound, products, spec.method)
     return out
+
+
+def _block_operator(full: LinearOperator, rows: Tensor, cols: Tensor) -> LinearOperator:
+    """The block :math:`H_{rc}` of ``full``: itself when ``rows`` equal ``cols``, else the
+    symmetric dilation :math:`[[0, H_{rc}], [H_{cr}, 0]]` (two products of ``full`` per product)."""
+
+    def product(v: Tensor, into: Tensor, out: Tensor) -> Tensor:
+        padded = torch.zeros(full.size, dtype=v.dtype, device=v.device)
+        padded[into] = v
+        return full.matvec(padded)[out]
+
+    if rows is cols:
+        return LinearOperator(
+            rows.numel(), lambda v: product(v, rows, rows), full.dtype, full.device
+        )
+    nr = rows.numel()
+
+    def dilation(v: Tensor) -> Tensor:
+        return torch.cat([product(v[nr:], cols, rows), product(v[:nr], rows, cols)])
+
+    return LinearOperator(nr + cols.numel(), dilation, full.dtype, full.device)
 
 
 def _estimate(model: Model, value: float, bound: float, matvecs: int, method: str) -> Estimate:
