@@ -8,7 +8,7 @@ a second pass when the first removed much: "twice is enough"), always -- without
 loses orthogonality and returns spurious copies of converged eigenvalues (Paige 1980, *Accuracy and
 effectiveness of the Lanczos algorithm*), which is harmless for one extreme eigenvalue but fatal
 for the :math:`k`-th.  The iteration stops when every wanted Ritz value at the wanted ends has
-:math:`\\beta_j|e_j^Ts| \\le \\max(\\mathtt{tol}, 10\\varepsilon)\\max|\\theta|` (:math:`\\varepsilon`
+:math:`\\beta_j|e_j^Ts| \\le \\max(\\mathtt{tol}, 4\\varepsilon)\\max|\\theta|` (:math:`\\varepsilon`
 of the working precision: a residual below it is not meaningful), or when the Krylov space is the
 whole space.  When the basis reaches ``max_basis`` vectors it restarts from the sum of the wanted
 Ritz vectors; a ``max_matvecs`` budget that runs out raises :class:`NumericalError`.
@@ -52,7 +52,12 @@ DEFAULT_BASIS_BYTES = 4 * 2**30
 
 WORKING_DTYPES = (torch.float32, torch.float64)
 """Precisions the iterative solvers run in; half precisions cannot resolve a residual below
-:math:`10\\varepsilon \\approx 10^{-2}` and are refused."""
+:math:`4\\varepsilon \\approx 3\\cdot10^{-2}` and are refused."""
+
+FLOOR_EPS = 4
+"""The iterations stop at a relative residual of ``max(tol, FLOOR_EPS * eps)``: a residual below a
+few units of the working precision's rounding of one product is not meaningful, and a smaller
+``tol`` would only run the budget out."""
 
 _REORTHOGONALIZE = True
 """Private switch for tests that show what full reorthogonalization prevents; never turned off."""
@@ -103,6 +108,10 @@ START_STREAM = 0x4C616E63
 """Tag mixed into the seed of the start vectors, so that they are independent of weights drawn
 from the same seed (a start vector equal to the weights of a positively homogeneous network
 spans an invariant subspace and hides eigenvalues)."""
+
+
+def _stopping_residual(tol: float, dtype: torch.dtype) -> float:
+    return max(tol, FLOOR_EPS * float(torch.finfo(dtype).eps))
 
 
 def _random_unit(
@@ -157,7 +166,7 @@ def lanczos(
     cap = max_basis or max(DEFAULT_BASIS_BYTES // (n * itemsize), 1)
     cap = int(min(max(cap, least), n, max_matvecs))
     check_memory(f"a Lanczos basis of {cap} vectors of size {n}", cap * n * itemsize)
-    stop = max(tol, 10 * float(torch.finfo(op.dtype).eps))
+    stop = _stopping_residual(tol, op.dtype)
     budget = _Budget(op, max_matvecs, tol)
     rng = np.random.default_rng([seed, START_STREAM])
     values, vectors, steps = _solve(op, None, k_top, k_bottom, stop, cap, rng, budget, 0.0)
@@ -392,7 +401,7 @@ def power_iteration(
     """The eigenvalue of largest magnitude by power iteration (for comparison with Lanczos).
 
     Iterates until the residual :math:`\\|Av - \\theta v\\|` of the Rayleigh quotient is
-    :math:`\\le \\max(\\mathtt{tol}, 10\\varepsilon)|\\theta|`, then certifies the vector as
+    :math:`\\le \\max(\\mathtt{tol}, 4\\varepsilon)|\\theta|`, then certifies the vector as
     :func:`lanczos` does (one fresh product, under ``reference`` when given).  Slow when
     :math:`|\\lambda_{max}|\\approx|\\lambda_{min}|`; the certificate bounds the distance to *an*
     eigenvalue, and that it is the one of largest magnitude rests on the start vector having a
@@ -402,7 +411,7 @@ def power_iteration(
     positive_float("tol", tol)
     positive_int("max_matvecs", max_matvecs)
     check_seed("seed", seed)
-    stop = max(tol, 10 * float(torch.finfo(op.dtype).eps))
+    stop = _stopping_residual(tol, op.dtype)
     like = torch.empty(0, dtype=op.dtype, device=op.device)
     v = _random_unit(op.size, like, np.random.default_rng([seed, START_STREAM]), None, None)
     start = op.matvecs
