@@ -1,6 +1,8 @@
 """The eigensolvers never return a silent wrong number.
 
-For random small models (activations, depths, widths, parameterizations, biases), float64 and
+For random small models (MLPs over activations, depths, widths, parameterizations and biases;
+deep linear networks with bottlenecks, whose Hessians have multiple and zero eigenvalues; networks
+on random DAGs), float64 and
 float32 weights, the output or the loss Hessian, ``k`` from 1 to 8 at the ends asked for, and
 every method: each eigenvalue ``hessian_eigs`` returns lies within its own error bound of the
 eigenvalue at the same position of the dense float64 Hessian (``torch.func.hessian`` then
@@ -25,7 +27,7 @@ from wideproof.errors import NumericalError
 from wideproof.families import MLP, FamilySpec, Model
 from wideproof.linalg import _lanczos
 from wideproof.measures import hessian_eigs, hessian_norm
-from wideproof.testing import mlps
+from wideproof.testing import bottleneck_nets, dag_nets, mlps
 
 F64 = torch.float64
 EPS64 = float(torch.finfo(F64).eps)
@@ -95,7 +97,11 @@ def check_case(
 
 @MORE
 @given(
-    spec=mlps(max_width=12, max_depth=3, activations=("tanh", "softplus", "gelu", "relu")),
+    spec=st.one_of(
+        mlps(max_width=12, max_depth=3, activations=("tanh", "softplus", "gelu", "relu")),
+        bottleneck_nets(max_width=8),
+        dag_nets(max_in_degree=4),
+    ),
     seed=st.integers(0, 2**31 - 1),
     dtype=st.sampled_from([F64, torch.float32]),
     of=st.sampled_from(["output", "loss"]),

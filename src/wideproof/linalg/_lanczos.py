@@ -401,7 +401,9 @@ def power_iteration(
     """The eigenvalue of largest magnitude by power iteration (for comparison with Lanczos).
 
     Iterates until the residual :math:`\\|Av - \\theta v\\|` of the Rayleigh quotient is
-    :math:`\\le \\max(\\mathtt{tol}, 4\\varepsilon)|\\theta|`, then certifies the vector as
+    :math:`\\le \\max(\\mathtt{tol}, 4\\sqrt n\\,\\varepsilon)|\\theta|` -- computed from a
+    product, the residual carries that product's rounding, about :math:`\\sqrt n\\,\\varepsilon`
+    relative -- then certifies the vector as
     :func:`lanczos` does (one fresh product, under ``reference`` when given).  Slow when
     :math:`|\\lambda_{max}|\\approx|\\lambda_{min}|`; the certificate bounds the distance to *an*
     eigenvalue, and that it is the one of largest magnitude rests on the start vector having a
@@ -411,7 +413,7 @@ def power_iteration(
     positive_float("tol", tol)
     positive_int("max_matvecs", max_matvecs)
     check_seed("seed", seed)
-    stop = _stopping_residual(tol, op.dtype)
+    stop = max(tol, FLOOR_EPS * math.sqrt(op.size) * float(torch.finfo(op.dtype).eps))
     like = torch.empty(0, dtype=op.dtype, device=op.device)
     v = _random_unit(op.size, like, np.random.default_rng([seed, START_STREAM]), None, None)
     start = op.matvecs
