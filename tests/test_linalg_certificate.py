@@ -71,5 +71,8 @@ def test_a_triple_eigenvalue_is_returned_three_times() -> None:
     entries = [7.0, 7.0, 7.0, 6.0, *np.linspace(-3.0, 5.0, 40).tolist()]
     spectrum = lanczos(_diagonal(entries), k_top=4, k_bottom=0, tol=1e-12)
     assert spectrum.eigenvalues == pytest.approx((6.0, 7.0, 7.0, 7.0), abs=1e-10)
-    for value, bound, truth in zip(spectrum.eigenvalues, spectrum.error_bounds, (6, 7, 7, 7)):
+    truths = (6.0, 7.0, 7.0, 7.0)
+    for value, bound, truth in zip(
+        spectrum.eigenvalues, spectrum.error_bounds, truths, strict=True
+    ):
         assert abs(value - truth) <= bound
