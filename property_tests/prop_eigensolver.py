@@ -16,6 +16,7 @@ Tolerance: the bounds themselves, plus the reference's own rounding
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import pytest
@@ -54,20 +55,36 @@ def _dense_eigenvalues(model: Model, x: torch.Tensor, y: torch.Tensor | None) ->
         return out.reshape(()) if y is None else ((out - y) ** 2).mean()
 
     h: torch.Tensor = torch.func.hessian(fn)(exact.flat_params().detach())
-    return torch.linalg.eigvalsh(0.5 * (h + h.T))
+    values: torch.Tensor = torch.linalg.eigvalsh(0.5 * (h + h.T))
+    return values
 
 
-def check_case(
-    spec: FamilySpec,
-    seed: int,
-    dtype: torch.dtype,
-    of: str,
-    batch: int,
-    k: int,
-    which: Which,
-    method: str,
-) -> None:
+@dataclass(frozen=True)
+class Case:
+    """One drawn configuration."""
+
+    spec: FamilySpec
+    seed: int
+    dtype: torch.dtype
+    of: str
+    batch: int
+    k: int
+    which: Which
+    method: str
+
+
+def check_case(case: Case) -> None:
     """The property for one drawn case (also called directly by the tests below)."""
+    spec, seed, dtype, of, batch, k, which, method = (
+        case.spec,
+        case.seed,
+        case.dtype,
+        case.of,
+        case.batch,
+        case.k,
+        case.which,
+        case.method,
+    )
     model = spec.init(seed, dtype=dtype)
     x, y = _data(model, seed, of, batch)
     x, y = x.to(dtype), None if y is None else y.to(dtype)  # the data the model sees
@@ -95,8 +112,8 @@ def check_case(
         assert abs(value - truth[i]) <= bound + ref_err, (i, value, truth[i], bound)
 
 
-@MORE
-@given(
+CASES = st.builds(
+    Case,
     spec=st.one_of(
         mlps(max_width=12, max_depth=3, activations=("tanh", "softplus", "gelu", "relu")),
         bottleneck_nets(max_width=8),
@@ -110,17 +127,12 @@ def check_case(
     which=st.sampled_from(["both", "largest", "smallest"]),
     method=st.sampled_from(["auto", "lanczos", "power", "dense"]),
 )
-def test_returned_eigenvalues_lie_within_their_bounds_at_their_positions(
-    spec: FamilySpec,
-    seed: int,
-    dtype: torch.dtype,
-    of: str,
-    batch: int,
-    k: int,
-    which: Which,
-    method: str,
-) -> None:
-    check_case(spec, seed, dtype, of, batch, k, which, method)
+
+
+@MORE
+@given(case=CASES)
+def test_returned_eigenvalues_lie_within_their_bounds_at_their_positions(case: Case) -> None:
+    check_case(case)
 
 
 GHOSTLY = MLP(input_dim=5, width=16, depth=2, activation="tanh")
@@ -130,10 +142,11 @@ GHOSTLY = MLP(input_dim=5, width=16, depth=2, activation="tanh")
 def test_the_property_fails_without_reorthogonalization(monkeypatch: pytest.MonkeyPatch) -> None:
     """With reorthogonalization forced off, the certificate refuses the ghost copies
     (NumericalError) -- the property above would fail; with it on, the same case passes."""
-    check_case(GHOSTLY, 0, F64, "output", 1, 3, "both", "lanczos")
+    case = Case(GHOSTLY, 0, F64, "output", 1, 3, "both", "lanczos")
+    check_case(case)
     monkeypatch.setattr(_lanczos, "_REORTHOGONALIZE", False)
     with pytest.raises(NumericalError, match="found twice"):
-        check_case(GHOSTLY, 0, F64, "output", 1, 3, "both", "lanczos")
+        check_case(case)
 
 
 def test_a_double_eigenvalue_is_found_twice() -> None:
