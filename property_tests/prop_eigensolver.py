@@ -34,7 +34,7 @@ F64 = torch.float64
 EPS64 = float(torch.finfo(F64).eps)
 Which = Literal["both", "largest", "smallest"]
 
-MORE = settings(max_examples=2 * settings.default.max_examples, deadline=None)
+MORE = settings(max_examples=4 * settings.default.max_examples, deadline=None)
 
 
 def _data(model: Model, seed: int, of: str, batch: int) -> tuple[torch.Tensor, torch.Tensor | None]:
