@@ -78,7 +78,11 @@ def certify_pairs(
     r = w @ s - z * mu
     n = q.shape[0]
     scale = float(mu.abs().max())
-    eta = float(torch.linalg.matrix_norm(q.T @ q - torch.eye(q.shape[1], dtype=q.dtype), ord=2))
+    eta = float(
+        torch.linalg.matrix_norm(
+            q.T @ q - torch.eye(q.shape[1], dtype=q.dtype, device=q.device), ord=2
+        )
+    )
     slack = 10 * math.sqrt(n) * float(torch.finfo(dtype).eps) * scale + 2 * eta * scale
     bounds = _cluster_bounds(mu.tolist(), r)
     return Certificate(
