@@ -316,3 +316,44 @@ def test_float64_estimate_lies_in_the_certified_enclosure() -> None:
         est = hessian_norm(model, x, method=method)
         assert enclosure.lower - est.error_bound <= est.value <= enclosure.upper + est.error_bound
         assert enclosure.contains(est.value) or est.error_bound >= enclosure.width
+
+
+@pytest.mark.parametrize("dtype", [F64, torch.float32])
+@pytest.mark.parametrize("of", ["output", "loss"])
+def test_one_eigenvalue_per_end_by_the_plain_recurrence_is_certified(
+    of: str, dtype: torch.dtype, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``max_matvecs`` below the size no run can fill the space, so one eigenvalue per end
+    comes from the recurrence without reorthogonalization (ghosts allowed): both ends still lie
+    within their certified bounds of the dense float64 Hessian's extremes."""
+    from wideproof.linalg import _lanczos
+
+    calls: list[int] = []
+    real = _lanczos._orthogonalize
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(_lanczos, "_orthogonalize", counted)
+    model = MLP(input_dim=5, width=16, depth=2).init(0, dtype=dtype)  # 352 parameters
+    gen = torch.Generator().manual_seed(2)
+    X = torch.randn(8, 5, generator=gen, dtype=F64) if of == "loss" else torch.randn(5, dtype=F64)
+    y = torch.randn(8, generator=gen, dtype=F64) if of == "loss" else None
+    X, y = X.to(dtype), None if y is None else y.to(dtype)
+    exact = model.with_params({k: v.double() for k, v in model.params.items()})
+    if y is None:
+        dense = _dense_hessian(exact, X.double())
+    else:
+        dense = torch.autograd.functional.hessian(
+            lambda w: ((exact.apply_flat(w, X.double()) - y.double()) ** 2).mean(),
+            exact.flat_params(),
+        )
+    true = torch.linalg.eigvalsh(dense)
+    spec = hessian_eigs(model, X, 1, of=of, targets=y, method="lanczos", max_matvecs=300)
+    assert not calls
+    for value, bound, truth in zip(
+        spec.eigenvalues, spec.error_bounds, (true[0], true[-1]), strict=True
+    ):
+        assert abs(value - float(truth)) <= bound
+        assert bound <= 1e-5 * float(true.abs().max())

@@ -1,13 +1,18 @@
 """Symmetric eigensolvers with certified error bounds: Lanczos, power iteration, dense.
 
-**Lanczos with full reorthogonalization.**  After :math:`j` steps from a random unit vector,
+**Lanczos.**  After :math:`j` steps from a random unit vector,
 :math:`AV_j = V_jT_j + \\beta_j v_{j+1}e_j^T` with :math:`T_j` tridiagonal; a Ritz pair
 :math:`(\\theta, V_js)` of :math:`T_js = \\theta s` has residual :math:`\\beta_j|e_j^Ts|` in exact
-arithmetic.  Every new vector is reorthogonalized against the whole basis (classical Gram-Schmidt,
-a second pass when the first removed much: "twice is enough"), always -- without it the recurrence
-loses orthogonality and returns spurious copies of converged eigenvalues (Paige 1980, *Accuracy and
-effectiveness of the Lanczos algorithm*), which is harmless for one extreme eigenvalue but fatal
-for the :math:`k`-th.  The iteration stops when every wanted Ritz value at the wanted ends has
+arithmetic.  Without reorthogonalization the recurrence loses orthogonality and returns spurious
+("ghost") copies of converged eigenvalues (Paige 1980, *Accuracy and effectiveness of the Lanczos
+algorithm*, Thm 3.1: a Ritz value with a small residual is still close to an eigenvalue), which
+is harmless for the single extreme eigenvalue of an end but fatal for the :math:`k`-th.  So every
+new vector is reorthogonalized against the whole basis (classical Gram-Schmidt, a second pass when
+the first removed much: "twice is enough") whenever more than one eigenvalue is wanted at an end,
+or the run may fill the whole space; with one eigenvalue per end on a larger operator the basis is
+kept (for the Ritz vectors the certificate needs) but not reorthogonalized, which saves 15-20% of
+the time of a loss-Hessian solve (``benchmarks/RESULTS.md``).  The iteration stops when every
+wanted Ritz value at the wanted ends has
 :math:`\\beta_j|e_j^Ts| \\le \\max(\\mathtt{tol}, 4\\varepsilon)\\max|\\theta|` (:math:`\\varepsilon`
 of the working precision: a residual below it is not meaningful), or when the Krylov space is the
 whole space.  When the basis reaches ``max_basis`` vectors it restarts from the sum of the wanted
@@ -60,7 +65,7 @@ few units of the working precision's rounding of one product is not meaningful, 
 ``tol`` would only run the budget out."""
 
 _REORTHOGONALIZE = True
-"""Private switch for tests that show what full reorthogonalization prevents; never turned off."""
+"""Private switch for tests that show what reorthogonalization prevents; never turned off."""
 
 Operator = LinearOperator | Callable[[], LinearOperator]
 
@@ -168,14 +173,19 @@ def lanczos(
     check_memory(f"a Lanczos basis of {cap} vectors of size {n}", cap * n * itemsize)
     stop = _stopping_residual(tol, op.dtype)
     budget = _Budget(op, max_matvecs, tol)
-    rng = np.random.default_rng([seed, START_STREAM])
-    values, vectors, steps = _solve(op, None, k_top, k_bottom, stop, cap, rng, budget, 0.0)
+    plan = _Plan(
+        op,
+        stop,
+        cap,
+        np.random.default_rng([seed, START_STREAM]),
+        budget,
+        _REORTHOGONALIZE and (max(k_top, k_bottom) > 1 or cap == n),
+    )
+    values, vectors, steps = _solve(plan, None, k_top, k_bottom, 0.0)
     want = min(n, k_top + k_bottom)
     while vectors.shape[1] < n and (max(k_top, k_bottom) > 1 or len(values) < want):
         known = float(np.abs(values).max())  # the probes' residuals are relative to this scale
-        found, more, more_steps = _solve(
-            op, vectors, min(k_top, 1), min(k_bottom, 1), stop, cap, rng, budget, known
-        )
+        found, more, more_steps = _solve(plan, vectors, min(k_top, 1), min(k_bottom, 1), known)
         steps += more_steps
         margin = stop * max(np.abs(values).max(), np.abs(found).max(), np.finfo(np.float64).tiny)
         improves = _improves(values, found, k_top, k_bottom, want, margin)
@@ -196,6 +206,18 @@ def lanczos(
         method="lanczos" if reference is None else "lanczos (float64 residual)",
         eigenvectors=cert.vectors.to(op.dtype) if return_vectors else None,
     )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every run of one :func:`lanczos` call shares."""
+
+    op: LinearOperator
+    stop: float
+    cap: int
+    rng: np.random.Generator
+    budget: _Budget
+    reorthogonalize: bool
 
 
 @dataclass
@@ -253,26 +275,19 @@ def _certify(op: LinearOperator, vectors: Tensor, reference: Operator | None) ->
 
 
 def _solve(
-    op: LinearOperator,
-    locked: Tensor | None,
-    k_top: int,
-    k_bottom: int,
-    stop: float,
-    cap: int,
-    rng: np.random.Generator,
-    budget: _Budget,
-    known: float,
+    plan: _Plan, locked: Tensor | None, k_top: int, k_bottom: int, known: float
 ) -> tuple[np.ndarray, Tensor, int]:
     """Wanted Ritz values and vectors (columns) of ``op`` on the complement of ``locked``,
     restarting when a run fills ``cap`` basis vectors; also the steps taken.  Residuals are
     measured relative to the largest Ritz value, or ``known`` (a scale of the operator already
     found) when that is larger."""
+    op, budget = plan.op, plan.budget
     dim = op.size - (0 if locked is None else locked.shape[1])
     like = torch.empty(0, dtype=op.dtype, device=op.device)
-    v = _random_unit(op.size, like, rng, None, locked)
+    v = _random_unit(op.size, like, plan.rng, None, locked)
     steps = 0
     while True:
-        run = _run(op, v, min(cap, dim), dim, locked, k_top, k_bottom, stop, rng, budget, known)
+        run = _run(plan, v, dim, locked, k_top, k_bottom, known)
         steps += run.steps
         coeff = torch.as_tensor(run.s[:, run.wanted], dtype=op.dtype, device=op.device)
         ritz = run.basis.T @ coeff
@@ -297,19 +312,15 @@ class _Run:
 
 
 def _run(
-    op: LinearOperator,
+    plan: _Plan,
     v: Tensor,
-    cap: int,
     dim: int,
     locked: Tensor | None,
     k_top: int,
     k_bottom: int,
-    stop: float,
-    rng: np.random.Generator,
-    budget: _Budget,
     known: float,
 ) -> _Run:
-    """One Lanczos run of at most ``cap`` steps from the unit vector ``v``, orthogonal to
+    """One Lanczos run of at most ``plan.cap`` steps from the unit vector ``v``, orthogonal to
     ``locked`` (columns) in a space of dimension ``dim``.
 
     The first time the Krylov space becomes invariant (:math:`\\beta_j \\le` the stopping
@@ -317,6 +328,8 @@ def _run(
     to it (a zero off-diagonal in :math:`T`): a start vector with no component along some
     eigenvectors would otherwise hide their eigenvalues.
     """
+    op, stop, budget = plan.op, plan.stop, plan.budget
+    cap = min(plan.cap, dim)
     fresh = True
     basis = torch.empty(cap, op.size, dtype=op.dtype, device=op.device)
     alphas: list[float] = []
@@ -329,7 +342,7 @@ def _run(
         w = w - alpha * cur
         if j > 0:
             w = w - betas[-1] * prev
-        if _REORTHOGONALIZE:
+        if plan.reorthogonalize:
             w = _orthogonalize(w, basis[: j + 1], locked)
         beta = float(w.norm())
         if not (math.isfinite(alpha) and math.isfinite(beta)):
@@ -344,7 +357,7 @@ def _run(
             betas.append(0.0)
             prev, cur = (
                 torch.zeros_like(cur),
-                _random_unit(op.size, cur, rng, basis[: j + 1], locked),
+                _random_unit(op.size, cur, plan.rng, basis[: j + 1], locked),
             )
             continue
         done = j + 1 == dim or bool(np.all(residuals[wanted] <= stop * scale))
