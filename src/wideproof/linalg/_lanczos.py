@@ -59,6 +59,10 @@ WORKING_DTYPES = (torch.float32, torch.float64)
 """Precisions the iterative solvers run in; half precisions cannot resolve a residual below
 :math:`4\\varepsilon \\approx 3\\cdot10^{-2}` and are refused."""
 
+STALL_STEPS = 20
+"""Power iteration stops when its residual, already near the rounding floor, has not reached a new
+minimum in this many steps."""
+
 FLOOR_EPS = 4
 """The iterations stop at a relative residual of ``max(tol, FLOOR_EPS * eps)``: a residual below a
 few units of the working precision's rounding of one product is not meaningful, and a smaller
@@ -414,10 +418,11 @@ def power_iteration(
     """The eigenvalue of largest magnitude by power iteration (for comparison with Lanczos).
 
     Iterates until the residual :math:`\\|Av - \\theta v\\|` of the Rayleigh quotient is
-    :math:`\\le \\max(\\mathtt{tol}, 4\\sqrt n\\,\\varepsilon)|\\theta|` -- computed from a
-    product, the residual carries that product's rounding, about :math:`\\sqrt n\\,\\varepsilon`
-    relative -- then certifies the vector as
-    :func:`lanczos` does (one fresh product, under ``reference`` when given).  Slow when
+    :math:`\\le \\max(\\mathtt{tol}, \\rho)|\\theta|` with :math:`\\rho = 4\\sqrt n\\,\\varepsilon`
+    (computed from a product, the residual carries that product's rounding), or until it stalls
+    -- no new smallest residual in :data:`STALL_STEPS` steps -- below :math:`100\\rho|\\theta|`,
+    where rounding, not convergence, sets it.  Then it certifies the vector as :func:`lanczos`
+    does (one fresh product, under ``reference`` when given).  Slow when
     :math:`|\\lambda_{max}|\\approx|\\lambda_{min}|`; the certificate bounds the distance to *an*
     eigenvalue, and that it is the one of largest magnitude rests on the start vector having a
     component along its eigenvector.
@@ -426,18 +431,21 @@ def power_iteration(
     positive_float("tol", tol)
     positive_int("max_matvecs", max_matvecs)
     check_seed("seed", seed)
-    stop = max(tol, FLOOR_EPS * math.sqrt(op.size) * float(torch.finfo(op.dtype).eps))
+    floor = FLOOR_EPS * math.sqrt(op.size) * float(torch.finfo(op.dtype).eps)
     like = torch.empty(0, dtype=op.dtype, device=op.device)
     v = _random_unit(op.size, like, np.random.default_rng([seed, START_STREAM]), None, None)
     start = op.matvecs
     av = op.matvec(v)
+    best, since_best = math.inf, 0
     for _ in range(max_matvecs):
         theta = float(v @ av)
-        resid = float((av - theta * v).norm())
+        resid = float((av - theta * v).norm()) / max(abs(theta), np.finfo(np.float64).tiny)
         if not math.isfinite(resid):
             raise NumericalError("the operator returned NaN or Inf in power iteration")
+        best, since_best = (resid, 0) if resid < best else (best, since_best + 1)
+        stalled = since_best >= STALL_STEPS and best <= 100 * floor
         norm = float(av.norm())
-        if resid <= stop * abs(theta) or norm == 0.0:
+        if resid <= max(tol, floor) or stalled or norm == 0.0:
             cert = _certify(op, v.unsqueeze(1), reference)
             products = op.matvecs - start + (0 if reference is None else cert.products)
             method = "power" if reference is None else "power (float64 residual)"
@@ -446,7 +454,7 @@ def power_iteration(
         av = op.matvec(v)
     raise NumericalError(
         f"power iteration did not reach tol={tol:g} within max_matvecs={max_matvecs}: "
-        f"relative residual {resid / max(abs(theta), 1e-300):.3g}"
+        f"relative residual {resid:.3g}"
     )
 
 
