@@ -99,3 +99,16 @@ def test_float32_at_a_million_parameters_agrees_with_float64_within_its_bound() 
     assert low.method == "lanczos (float64 residual)"
     assert abs(low.value - ref.value) <= low.error_bound + ref.error_bound
     assert low.error_bound <= 1e-4 * ref.value
+
+
+def test_a_float32_hessian_that_cannot_be_certified_in_float64_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a machine too small for float64 products, a float32 Hessian is a NumericalError naming
+    the precision that would certify it, not an uncertified number."""
+    from wideproof.measures import _hessian
+
+    monkeypatch.setattr(_hessian, "physical_memory", lambda: 1024)
+    model = MLP(5, 30, 2).init(0, dtype=torch.float32)
+    with pytest.raises(NumericalError, match="float64 products"):
+        hessian_norm(model, x.float())

@@ -18,6 +18,7 @@ __all__ = [
     "SEED_LIMIT",
     "check_memory",
     "finite_result",
+    "human_bytes",
     "nonneg_int",
     "one_of",
     "physical_memory",
@@ -120,11 +121,12 @@ def check_memory(what: str, nbytes: int) -> None:
     limit = physical_memory()
     if nbytes > limit:
         raise ConfigError(
-            f"{what} needs {_human(nbytes)}, more than this machine's {_human(limit)} of memory"
+            f"{what} needs {human_bytes(nbytes)}, more than this machine's {human_bytes(limit)} of memory"
         )
 
 
-def _human(nbytes: int) -> str:
+def human_bytes(nbytes: int) -> str:
+    """``nbytes`` in B, KiB, ..., PiB with three significant digits."""
     value = float(nbytes)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if value < 1024 or unit == "PiB":

@@ -20,9 +20,17 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from .._validate import check_memory, one_of, positive_float, positive_int, real_tensor
+from .._validate import (
+    check_memory,
+    human_bytes,
+    one_of,
+    physical_memory,
+    positive_float,
+    positive_int,
+    real_tensor,
+)
 from .._validate import seed as check_seed
-from ..errors import ConfigError
+from ..errors import ConfigError, NumericalError
 from ..families import Model
 from ..linalg import (
     LinearOperator,
@@ -67,7 +75,17 @@ def _operator(
 def _float64_operator(
     model: Model, x: Tensor, of: Of, targets: Tensor | None, loss: LossConvention
 ) -> LinearOperator:
-    """The same Hessian for a float64 copy of the model: the exact Hessian at these weights."""
+    """The same Hessian for a float64 copy of the model: the exact Hessian at these weights.
+
+    Refused with :class:`NumericalError` when the copy, its gradient, the gradient's graph and a
+    product (four float64 vectors of the parameters, a lower estimate) exceed the machine's memory.
+    """
+    need = 4 * 8 * model.num_params
+    if need > physical_memory():
+        raise NumericalError(
+            f"certifying a {model.dtype} Hessian needs float64 products (at least "
+            f"{human_bytes(need)}), more than this machine's {human_bytes(physical_memory())}"
+        )
     exact = model.with_params({k: v.to(torch.float64) for k, v in model.params.items()})
     as64 = None if targets is None else targets.to(torch.float64)
     return _operator(exact, x.to(torch.float64), of, as64, loss)
