@@ -10,8 +10,9 @@ is harmless for the single extreme eigenvalue of an end but fatal for the :math:
 new vector is reorthogonalized against the whole basis (classical Gram-Schmidt, a second pass when
 the first removed much: "twice is enough") whenever more than one eigenvalue is wanted at an end,
 or the run may fill the whole space; with one eigenvalue per end on a larger operator the basis is
-kept (for the Ritz vectors the certificate needs) but not reorthogonalized, which saves 15-20% of
-the time of a loss-Hessian solve (``benchmarks/RESULTS.md``).  The iteration stops when every
+kept (for the Ritz vectors the certificate needs) but not reorthogonalized, sparing the
+Gram-Schmidt passes (15-20% of the float32 loss-Hessian solve of ``benchmarks/RESULTS.md`` in one
+measurement under load).  The iteration stops when every
 wanted Ritz value at the wanted ends has
 :math:`\\beta_j|e_j^Ts| \\le \\max(\\mathtt{tol}, 4\\varepsilon)\\max|\\theta|` (:math:`\\varepsilon`
 of the working precision: a residual below it is not meaningful), or when the Krylov space is the
