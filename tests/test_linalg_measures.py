@@ -16,7 +16,7 @@ from _families import SMALL_SPECS
 
 from wideproof.errors import ConfigError
 from wideproof.families import MLP, LinearBottleneck
-from wideproof.linalg import lanczos, model_hessian, power_iteration
+from wideproof.linalg import lanczos, loss_hessian, model_hessian, power_iteration
 from wideproof.measures import directional_derivative, hessian_eigs, hessian_norm, ntk, ntk_change
 
 F64 = torch.float64
@@ -190,35 +190,36 @@ def test_loss_hessian_conventions_differ_by_two_over_n() -> None:
 
 @pytest.mark.parametrize("of", ["loss", "output"])
 def test_float32_bounds_from_float64_residuals_cover_the_exact_error(of: str) -> None:
-    """A float32 solve at tol 1e-6: with float64 residuals every bound covers the distance to the
-    float64 dense Hessian's eigenvalue and meets the tolerance; the working-precision bound
-    (10 j eps32 max|theta|) does not."""
+    """A float32 solve at tol 1e-6: with float64 certificate products every bound covers the
+    distance to the float64 dense Hessian's eigenvalue and meets the tolerance; certified with
+    float32 products (no reference) the rounding allowance 10 sqrt(n) eps32 max|theta| does not."""
     model = MLP(input_dim=6, width=40, depth=2).init(seed=0, dtype=torch.float32)
     gen = torch.Generator().manual_seed(1)
     X = torch.randn(30, 6, generator=gen) if of == "loss" else torch.randn(6, generator=gen)
     y = torch.randn(30, generator=gen) if of == "loss" else None
     exact = model.with_params({k: v.double() for k, v in model.params.items()})
     if of == "loss":
+        assert y is not None
         dense = torch.autograd.functional.hessian(
             lambda w: ((exact.apply_flat(w, X.double()) - y.double()) ** 2).mean(),
             exact.flat_params(),
         )
+        op32 = loss_hessian(model, X, y)
     else:
         dense = _dense_hessian(exact, X.double())
+        op32 = model_hessian(model, X)
     true = torch.linalg.eigvalsh(dense)
     ends = (float(true[0]), float(true[-1]))
-    args = {"of": of, "targets": y, "method": "lanczos", "tol": 1e-6}
-    certified = hessian_eigs(model, X, 1, **args)
-    plain = hessian_eigs(model, X, 1, float64_residual=False, **args)
+    certified = hessian_eigs(model, X, 1, of=of, targets=y, method="lanczos", tol=1e-6)
+    plain = lanczos(op32, tol=1e-6)
     scale = max(abs(e) for e in ends)
     assert certified.method == "lanczos (float64 residual)" and plain.method == "lanczos"
-    assert certified.matvecs == plain.matvecs + 2
+    assert certified.matvecs == plain.matvecs == certified.iterations + 2
     for value, bound, truth in zip(
         certified.eigenvalues, certified.error_bounds, ends, strict=True
     ):
         assert abs(value - truth) <= bound <= 1e-6 * scale
     assert min(plain.error_bounds) > 1e-6 * scale
-    op32 = model_hessian(model, X[0] if of == "loss" else X)
     with pytest.raises(ConfigError, match="float64 operator"):
         lanczos(op32, reference=op32)
 
@@ -315,3 +316,44 @@ def test_float64_estimate_lies_in_the_certified_enclosure() -> None:
         est = hessian_norm(model, x, method=method)
         assert enclosure.lower - est.error_bound <= est.value <= enclosure.upper + est.error_bound
         assert enclosure.contains(est.value) or est.error_bound >= enclosure.width
+
+
+@pytest.mark.parametrize("dtype", [F64, torch.float32])
+@pytest.mark.parametrize("of", ["output", "loss"])
+def test_one_eigenvalue_per_end_by_the_plain_recurrence_is_certified(
+    of: str, dtype: torch.dtype, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``max_matvecs`` below the size no run can fill the space, so one eigenvalue per end
+    comes from the recurrence without reorthogonalization (ghosts allowed): both ends still lie
+    within their certified bounds of the dense float64 Hessian's extremes."""
+    from wideproof.linalg import _lanczos
+
+    calls: list[int] = []
+    real = _lanczos._orthogonalize
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(_lanczos, "_orthogonalize", counted)
+    model = MLP(input_dim=5, width=16, depth=2).init(0, dtype=dtype)  # 352 parameters
+    gen = torch.Generator().manual_seed(2)
+    X = torch.randn(8, 5, generator=gen, dtype=F64) if of == "loss" else torch.randn(5, dtype=F64)
+    y = torch.randn(8, generator=gen, dtype=F64) if of == "loss" else None
+    X, y = X.to(dtype), None if y is None else y.to(dtype)
+    exact = model.with_params({k: v.double() for k, v in model.params.items()})
+    if y is None:
+        dense = _dense_hessian(exact, X.double())
+    else:
+        dense = torch.autograd.functional.hessian(
+            lambda w: ((exact.apply_flat(w, X.double()) - y.double()) ** 2).mean(),
+            exact.flat_params(),
+        )
+    true = torch.linalg.eigvalsh(dense)
+    spec = hessian_eigs(model, X, 1, of=of, targets=y, method="lanczos", max_matvecs=300)
+    assert not calls
+    for value, bound, truth in zip(
+        spec.eigenvalues, spec.error_bounds, (true[0], true[-1]), strict=True
+    ):
+        assert abs(value - float(truth)) <= bound
+        assert bound <= 1e-5 * float(true.abs().max())

@@ -14,6 +14,8 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._validate import check_memory
+from .._validate import seed as check_seed
 from ..activations import get_activation
 from ..errors import ConfigError, NumericalError
 
@@ -52,6 +54,11 @@ class FamilySpec:
         """Named groups of parameter names; one group ``"all"`` unless the family says more."""
         return {"all": tuple(params)}
 
+    def param_count(self) -> int | None:
+        """The number of parameters, computed without drawing them (``None`` where a family
+        does not say; :meth:`init` then skips its memory check)."""
+        return None
+
     def init(
         self, seed: int = 0, dtype: torch.dtype | None = None, device: str | torch.device = "cpu"
     ) -> Model:
@@ -60,8 +67,11 @@ class FamilySpec:
         import torch
 
         dtype = torch.float64 if dtype is None else dtype
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise ConfigError(f"seed={seed!r} must be a non-negative int")
+        check_seed("seed", seed)
+        count = self.param_count()
+        if count is not None:  # drawn in float64, then converted
+            itemsize = torch.empty((), dtype=dtype).element_size()
+            check_memory(f"{type(self).__name__} with {count:,} parameters", count * (8 + itemsize))
         gen = torch.Generator(device="cpu").manual_seed(seed)
         params = {k: v.to(dtype=dtype, device=device) for k, v in self._draw(gen).items()}
         return Model(self, params)

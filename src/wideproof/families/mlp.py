@@ -124,6 +124,12 @@ class MLP(FamilySpec):
         w = self.width
         return w if isinstance(w, tuple) else (w,) * self.depth
 
+    def param_count(self) -> int:
+        """Weights and biases of every layer plus the output layer."""
+        fans = (self.input_dim, *self.widths)
+        hidden = sum(i * o + (o if self.bias else 0) for i, o in pairwise(fans))
+        return hidden + self.output_dim * (fans[-1] + (1 if self.bias else 0))
+
     def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
         import torch
 

@@ -1,37 +1,54 @@
-"""Symmetric eigensolvers with certified residual bounds: Lanczos, power iteration, dense.
+"""Symmetric eigensolvers with certified error bounds: Lanczos, power iteration, dense.
 
-**Lanczos with full reorthogonalization.**  After :math:`j` steps from a random unit vector,
-:math:`AV_j = V_jT_j + \\beta_j v_{j+1}e_j^T` with :math:`T_j` tridiagonal.  For an eigenpair
-:math:`T_js = \\theta s` the Ritz pair :math:`(\\theta, V_js)` has residual
-:math:`\\|AV_js - \\theta V_js\\| = \\beta_j|e_j^Ts|`, and for symmetric :math:`A` there is an eigenvalue of
-:math:`A` within that residual of :math:`\\theta` (Parlett, *The Symmetric Eigenvalue Problem*,
-Thm 4.5.1).  The iteration stops when the wanted extreme Ritz values -- at *both* ends, since a model
-Hessian is indefinite -- have residual :math:`\\le` ``tol`` :math:`\\cdot\\max|\\theta|`.  Each vector is
-reorthogonalized twice against the whole basis (classical Gram-Schmidt, "twice is enough"), so no
-spurious copies of converged eigenvalues appear.  When the basis reaches ``max_basis`` vectors the
-iteration restarts from the sum of the wanted Ritz vectors; if ``max_matvecs`` products do not
-reach the tolerance a :class:`~wideproof.errors.NumericalError` reports the bound that was reached.
+**Lanczos.**  After :math:`j` steps from a random unit vector,
+:math:`AV_j = V_jT_j + \\beta_j v_{j+1}e_j^T` with :math:`T_j` tridiagonal; a Ritz pair
+:math:`(\\theta, V_js)` of :math:`T_js = \\theta s` has residual :math:`\\beta_j|e_j^Ts|` in exact
+arithmetic.  Without reorthogonalization the recurrence loses orthogonality and returns spurious
+("ghost") copies of converged eigenvalues (Paige 1980, *Accuracy and effectiveness of the Lanczos
+algorithm*, Thm 3.1: a Ritz value with a small residual is still close to an eigenvalue), which
+is harmless for the single extreme eigenvalue of an end but fatal for the :math:`k`-th.  So every
+new vector is reorthogonalized against the whole basis (classical Gram-Schmidt, a second pass when
+the first removed much: "twice is enough") whenever more than one eigenvalue is wanted at an end,
+or the run may fill the whole space; with one eigenvalue per end on a larger operator the basis is
+kept (for the Ritz vectors the certificate needs) but not reorthogonalized, sparing the
+Gram-Schmidt passes (15-20% of the float32 loss-Hessian solve of ``benchmarks/RESULTS.md`` in one
+measurement under load).  The iteration stops when every
+wanted Ritz value at the wanted ends has
+:math:`\\beta_j|e_j^Ts| \\le \\max(\\mathtt{tol}, 4\\varepsilon)\\max|\\theta|` (:math:`\\varepsilon`
+of the working precision: a residual below it is not meaningful), or when the Krylov space is the
+whole space.  When the basis reaches ``max_basis`` vectors it restarts from the sum of the wanted
+Ritz vectors; a ``max_matvecs`` budget that runs out raises :class:`NumericalError`.
 
-Each reported error bound is the residual plus :math:`10\\,j\\,\\varepsilon\\max|\\theta|` for the rounding of
-the residual itself (times :math:`\\sqrt n` without reorthogonalization).  In float32 that rounding
-term dominates (:math:`4\\cdot10^{-5}` relative after 35 steps, against true errors near
-:math:`10^{-7}`); given a ``reference`` operator -- the same matrix in float64 -- each returned Ritz
-vector :math:`y` is multiplied once more, in float64, and its bound becomes the a-posteriori
-residual :math:`\\|Ay - \\theta y\\|/\\|y\\|` (the same theorem, now with float64 rounding only).
+**Missed eigenvalues.**  Lanczos finds one vector per eigenspace, so a multiple eigenvalue appears
+once.  When more than one eigenvalue is wanted at an end, a *deflation probe* -- Lanczos from a new
+random vector in the orthogonal complement of the pairs found so far -- looks for the best value
+left at each such end; while it finds one beyond the current :math:`k`-th (by more than the
+tolerance), the value is added and the probe repeats.  A random start has a component along every
+eigenvector with probability one, so an eigenvalue beyond the returned ones is missed only with
+probability zero, not never: no matrix-free method can prove the absence of an eigenvalue.
+
+**Certificate.**  The returned eigenvalues and bounds come from
+:func:`~wideproof.linalg._certificate.certify_pairs`: fresh products with the returned vectors
+(under ``reference``, the same operator in float64, when given), Rayleigh-Ritz in float64, and
+residual bounds that pair the values with pairwise *distinct* eigenvalues of the operator.
+
+Eigenvalues are returned in ascending order.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from .._validate import check_memory, nonneg_int, positive_float, positive_int
+from .._validate import seed as check_seed
 from ..errors import ConfigError, NumericalError
+from ._certificate import Certificate, certify_pairs
 from ._operators import LinearOperator
 
 __all__ = ["Spectrum", "dense_spectrum", "lanczos", "power_iteration"]
@@ -39,8 +56,23 @@ __all__ = ["Spectrum", "dense_spectrum", "lanczos", "power_iteration"]
 DEFAULT_BASIS_BYTES = 4 * 2**30
 """Memory allowed for the Lanczos basis before the iteration restarts (4 GiB)."""
 
-FULL_REORTH_MAX_SIZE = 2**18
-"""Above this many unknowns ``reorthogonalize="auto"`` runs without a stored basis."""
+WORKING_DTYPES = (torch.float32, torch.float64)
+"""Precisions the iterative solvers run in; half precisions cannot resolve a residual below
+:math:`4\\varepsilon \\approx 3\\cdot10^{-2}` and are refused."""
+
+STALL_STEPS = 20
+"""Power iteration stops when its residual, already near the rounding floor, has not reached a new
+minimum in this many steps."""
+
+FLOOR_EPS = 4
+"""The iterations stop at a relative residual of ``max(tol, FLOOR_EPS * eps)``: a residual below a
+few units of the working precision's rounding of one product is not meaningful, and a smaller
+``tol`` would only run the budget out."""
+
+_REORTHOGONALIZE = True
+"""Private switch for tests that show what reorthogonalization prevents; never turned off."""
+
+Operator = LinearOperator | Callable[[], LinearOperator]
 
 
 @dataclass(frozen=True)
@@ -48,8 +80,8 @@ class Spectrum:
     """Extreme eigenvalues of a symmetric operator with a bound on each one's error.
 
     ``eigenvalues`` are ascending; ``error_bounds[i]`` bounds the distance from
-    ``eigenvalues[i]`` to an eigenvalue of the operator.  ``eigenvectors`` (columns, optional)
-    match ``eigenvalues``.
+    ``eigenvalues[i]`` to an eigenvalue of the operator, distinct eigenvalues for distinct ``i``.
+    ``eigenvectors`` (columns, optional) match ``eigenvalues``.
     """
 
     eigenvalues: tuple[float, ...]
@@ -69,9 +101,36 @@ class Spectrum:
         return abs(lo), self.error_bounds[0]
 
 
-def _start_vector(n: int, dtype: torch.dtype, device: torch.device, seed: int) -> Tensor:
-    gen = torch.Generator().manual_seed(seed)
-    v = torch.randn(n, generator=gen, dtype=torch.float64).to(dtype=dtype, device=device)
+def check_solver_operator(op: LinearOperator) -> None:
+    """Refuse an operator the iterative solvers cannot handle (not symmetric, half precision)."""
+    if not isinstance(op, LinearOperator):
+        raise ConfigError(f"expected a LinearOperator; got {type(op).__name__}")
+    if not op.symmetric:
+        raise ConfigError("the eigensolvers need a symmetric operator")
+    if op.dtype not in WORKING_DTYPES:
+        raise ConfigError(
+            f"the eigensolvers run in float32 or float64, not {op.dtype}: its rounding "
+            "(eps >= 1e-3) cannot certify a residual; convert the model to float32 first"
+        )
+
+
+START_STREAM = 0x4C616E63
+"""Tag mixed into the seed of the start vectors, so that they are independent of weights drawn
+from the same seed (a start vector equal to the weights of a positively homogeneous network
+spans an invariant subspace and hides eigenvalues)."""
+
+
+def _stopping_residual(tol: float, dtype: torch.dtype) -> float:
+    return max(tol, FLOOR_EPS * float(torch.finfo(dtype).eps))
+
+
+def _random_unit(
+    n: int, like: Tensor, rng: np.random.Generator, basis: Tensor | None, locked: Tensor | None
+) -> Tensor:
+    """A random unit vector orthogonal to ``basis`` (rows) and ``locked`` (columns)."""
+    v = torch.as_tensor(rng.standard_normal(n)).to(dtype=like.dtype, device=like.device)
+    if basis is not None or locked is not None:
+        v = _orthogonalize(v, like.new_zeros(0, n) if basis is None else basis, locked)
     unit: Tensor = v / v.norm()
     return unit
 
@@ -86,84 +145,162 @@ def lanczos(
     max_basis: int | None = None,
     seed: int = 0,
     return_vectors: bool = False,
-    reorthogonalize: Literal["auto", "full", "none"] = "auto",
-    reference: LinearOperator | Callable[[], LinearOperator] | None = None,
+    reference: Operator | None = None,
 ) -> Spectrum:
     r"""The ``k_bottom`` smallest and ``k_top`` largest eigenvalues of a symmetric operator.
 
-    ``reorthogonalize="auto"`` keeps the full basis (reorthogonalizing every new vector against
-    it) when eigenvectors or a capped basis are asked for, and up to :data:`FULL_REORTH_MAX_SIZE`
-    unknowns unless the basis-free rounding term :math:`10\,j\,\varepsilon\sqrt n\,\max|\theta|`
-    (at :math:`j = 100`) is below a tenth of ``tol``; otherwise it runs the plain three-term
-    recurrence in :math:`O(n)` memory: loss of orthogonality then only adds spurious copies of converged Ritz
-    values, and a Ritz value with a small computed residual is still within that residual (plus
-    :math:`O(j\varepsilon\|A\|)`) of an eigenvalue (Paige 1980, *Accuracy and effectiveness of the
-    Lanczos algorithm*, Thm 3.1), so the stopping rule and the bounds keep their meaning.
-
-    ``reference``: the same operator in float64 (for an ``op`` in lower precision), or a function
-    building it (called only when it is used).  When the basis is kept, each returned eigenvalue's
-    bound is then its Ritz vector's residual recomputed with ``reference`` (one float64 product per
-    eigenvalue) plus :math:`10\\sqrt n\\,\\varepsilon_{64}\\max|\\theta|`; without a basis the
-    working-precision bound stays.
+    Each returned eigenvalue :math:`\mu_i` is a Rayleigh-Ritz value with
+    :math:`|\mu_i - \lambda_{\pi(i)}| \le` ``error_bounds[i]`` for an injective :math:`\pi` into the
+    eigenvalues of the operator (module docstring).  ``reference``: the same operator in float64,
+    or a function building it (called once, at the end): the certificate's products are then
+    taken in float64, so for a float32 ``op`` the bounds cover the exact float64 operator instead
+    of carrying float32 rounding.  ``matvecs`` counts the products of both.
     """
-    if not op.symmetric:
-        raise ConfigError("lanczos needs a symmetric operator")
-    if k_top < 0 or k_bottom < 0 or k_top + k_bottom == 0:
-        raise ConfigError(f"k_top={k_top}, k_bottom={k_bottom}: ask for at least one eigenvalue")
-    if tol <= 0:
-        raise ConfigError(f"tol={tol!r} must be positive")
-    if reorthogonalize not in ("auto", "full", "none"):
-        raise ConfigError(
-            f"reorthogonalize={reorthogonalize!r} is not one of 'auto', 'full', 'none'"
-        )
+    check_solver_operator(op)
     n = op.size
+    nonneg_int("k_top", k_top)
+    nonneg_int("k_bottom", k_bottom)
+    if k_top + k_bottom == 0:
+        raise ConfigError(f"k_top={k_top}, k_bottom={k_bottom}: ask for at least one eigenvalue")
+    if max(k_top, k_bottom) > n:
+        raise ConfigError(f"k_top={k_top}, k_bottom={k_bottom}: the operator has only {n}")
+    positive_float("tol", tol)
+    positive_int("max_matvecs", max_matvecs)
+    check_seed("seed", seed)
+    if max_basis is not None:
+        positive_int("max_basis", max_basis)
     if isinstance(reference, LinearOperator):
         _check_reference(reference, n)
-    eps = float(torch.finfo(op.dtype).eps)
-    # Without a basis the bounds carry a rounding term ~10 j eps sqrt(n) (Paige); keep the basis
-    # unless that term is negligible at the requested tolerance (j ~ 100 steps) or it would not fit.
-    negligible = 10 * 100 * eps * math.sqrt(n) <= 0.1 * tol
-    full = reorthogonalize == "full" or (
-        reorthogonalize == "auto"
-        and (
-            return_vectors
-            or max_basis is not None
-            or (n <= FULL_REORTH_MAX_SIZE and not negligible)
-        )
-    )
-    if return_vectors and not full:
-        raise ConfigError("return_vectors needs reorthogonalize='full' (the basis is kept)")
-    k_top, k_bottom = min(k_top, n), min(k_bottom, n)
     itemsize = torch.empty((), dtype=op.dtype).element_size()
-    if full:
-        cap = max_basis or max(DEFAULT_BASIS_BYTES // (n * itemsize), 1)
-        cap = int(min(max(cap, 2 * (k_top + k_bottom) + 10), n, max_matvecs))
-    else:
-        cap = int(min(n, max_matvecs))
-    slack_factor = 10 * eps if full else 10 * eps * math.sqrt(n)
-    start = op.matvecs
-    v = _start_vector(n, op.dtype, op.device, seed)
-    iterations = 0
+    least = min(2 * (k_top + k_bottom) + 10, n)
+    cap = max_basis or max(DEFAULT_BASIS_BYTES // (n * itemsize), 1)
+    cap = int(min(max(cap, least), n, max_matvecs))
+    check_memory(f"a Lanczos basis of {cap} vectors of size {n}", cap * n * itemsize)
+    stop = _stopping_residual(tol, op.dtype)
+    budget = _Budget(op, max_matvecs, tol)
+    plan = _Plan(
+        op,
+        stop,
+        cap,
+        np.random.default_rng([seed, START_STREAM]),
+        budget,
+        _REORTHOGONALIZE and (max(k_top, k_bottom) > 1 or cap == n),
+    )
+    values, vectors, steps = _solve(plan, None, k_top, k_bottom, 0.0)
+    want = min(n, k_top + k_bottom)
+    while vectors.shape[1] < n and (max(k_top, k_bottom) > 1 or len(values) < want):
+        known = float(np.abs(values).max())  # the probes' residuals are relative to this scale
+        found, more, more_steps = _solve(plan, vectors, min(k_top, 1), min(k_bottom, 1), known)
+        steps += more_steps
+        margin = stop * max(np.abs(values).max(), np.abs(found).max(), np.finfo(np.float64).tiny)
+        improves = _improves(values, found, k_top, k_bottom, want, margin)
+        values = np.concatenate([values, found])
+        vectors = torch.cat([vectors, more], dim=1)
+        if not improves:
+            break
+    keep = _extremes(values, k_top, k_bottom)
+    cert = _certify(op, vectors[:, keep], reference)
+    products = op.matvecs - budget.start + (0 if reference is None else cert.products)
+    scale = max(abs(v) for v in cert.values)
+    return Spectrum(
+        eigenvalues=cert.values,
+        error_bounds=cert.bounds,
+        matvecs=products,
+        iterations=steps,
+        converged=all(b <= 100 * stop * max(scale, 1e-300) for b in cert.bounds),
+        method="lanczos" if reference is None else "lanczos (float64 residual)",
+        eigenvectors=cert.vectors.to(op.dtype) if return_vectors else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every run of one :func:`lanczos` call shares."""
+
+    op: LinearOperator
+    stop: float
+    cap: int
+    rng: np.random.Generator
+    budget: _Budget
+    reorthogonalize: bool
+
+
+@dataclass
+class _Budget:
+    """The products left of ``max_matvecs`` (``op.matvecs`` counts them)."""
+
+    op: LinearOperator
+    max_matvecs: int
+    tol: float
+    start: int = -1
+
+    def __post_init__(self) -> None:
+        self.start = self.op.matvecs
+
+    @property
+    def left(self) -> int:
+        return self.max_matvecs - (self.op.matvecs - self.start)
+
+    def exhausted(self, reached: float) -> NumericalError:
+        return NumericalError(
+            f"lanczos did not reach tol={self.tol:g} within max_matvecs={self.max_matvecs}: "
+            f"relative residual bound reached {reached:.3g}"
+        )
+
+
+def _improves(
+    values: np.ndarray, found: np.ndarray, k_top: int, k_bottom: int, want: int, margin: float
+) -> bool:
+    """Whether a probe found a value beyond the current ``k``-th at an end (or one more value
+    when fewer than ``want`` are known)."""
+    if len(values) < want:
+        return len(found) > 0
+    ordered = np.sort(values)
+    top = k_top > 0 and len(found) > 0 and found.max() > ordered[-k_top] + margin
+    bottom = k_bottom > 0 and len(found) > 0 and found.min() < ordered[k_bottom - 1] - margin
+    return bool(top or bottom)
+
+
+def _extremes(values: np.ndarray, k_top: int, k_bottom: int) -> list[int]:
+    """Indices of the ``k_bottom`` smallest and ``k_top`` largest of ``values``, ascending."""
+    order = np.argsort(values, kind="stable")
+    count = len(values)
+    picked = set(order[: min(k_bottom, count)].tolist())
+    picked |= set(order[max(count - k_top, 0) :].tolist())
+    return sorted(picked, key=lambda i: values[i])
+
+
+def _certify(op: LinearOperator, vectors: Tensor, reference: Operator | None) -> Certificate:
+    if reference is None:
+        return certify_pairs(op.matvec, vectors, op.dtype)
+    if not isinstance(reference, LinearOperator):
+        reference = reference()
+        _check_reference(reference, op.size)
+    return certify_pairs(reference.matvec, vectors, reference.dtype)
+
+
+def _solve(
+    plan: _Plan, locked: Tensor | None, k_top: int, k_bottom: int, known: float
+) -> tuple[np.ndarray, Tensor, int]:
+    """Wanted Ritz values and vectors (columns) of ``op`` on the complement of ``locked``,
+    restarting when a run fills ``cap`` basis vectors; also the steps taken.  Residuals are
+    measured relative to the largest Ritz value, or ``known`` (a scale of the operator already
+    found) when that is larger."""
+    op, budget = plan.op, plan.budget
+    dim = op.size - (0 if locked is None else locked.shape[1])
+    like = torch.empty(0, dtype=op.dtype, device=op.device)
+    v = _random_unit(op.size, like, plan.rng, None, locked)
+    steps = 0
     while True:
-        run = _run(op, v, cap, full, k_top, k_bottom, tol, max_matvecs - (op.matvecs - start))
-        iterations += run.steps
+        run = _run(plan, v, dim, locked, k_top, k_bottom, known)
+        steps += run.steps
+        coeff = torch.as_tensor(run.s[:, run.wanted], dtype=op.dtype, device=op.device)
+        ritz = run.basis.T @ coeff
         if run.done:
-            spectrum = _result(
-                run, slack_factor, op, op.matvecs - start, iterations, return_vectors
-            )
-            if reference is None or run.basis is None:
-                return spectrum
-            return _reference_bounds(spectrum, run, reference)
-        if op.matvecs - start >= max_matvecs:
-            reached = float(np.max(run.residuals[run.wanted]) / run.scale)
-            raise NumericalError(
-                f"lanczos did not reach tol={tol:g} within max_matvecs={max_matvecs}: "
-                f"relative residual bound reached {reached:.3g}"
-            )
-        # explicit restart from the sum of the wanted Ritz vectors
-        assert run.basis is not None  # a capped run only happens with the full basis
-        coeff = torch.as_tensor(run.s[:, run.wanted].sum(axis=1), dtype=op.dtype, device=op.device)
-        v = run.basis.T @ coeff
+            return run.theta[run.wanted], ritz, steps
+        if budget.left <= 0:
+            raise budget.exhausted(float(np.max(run.residuals[run.wanted]) / run.scale))
+        v = ritz.sum(dim=1)
         v = v / v.norm()
 
 
@@ -174,57 +311,79 @@ class _Run:
     residuals: np.ndarray
     wanted: np.ndarray
     scale: float
-    basis: Tensor | None
+    basis: Tensor
     steps: int
     done: bool
 
 
 def _run(
-    op: LinearOperator,
+    plan: _Plan,
     v: Tensor,
-    cap: int,
-    full: bool,
+    dim: int,
+    locked: Tensor | None,
     k_top: int,
     k_bottom: int,
-    tol: float,
-    budget: int,
+    known: float,
 ) -> _Run:
-    """One Lanczos run of at most ``cap`` steps from the unit vector ``v``."""
-    n = op.size
-    eps = float(torch.finfo(op.dtype).eps)
-    basis = torch.empty(cap, n, dtype=op.dtype, device=op.device) if full else None
+    """One Lanczos run of at most ``plan.cap`` steps from the unit vector ``v``, orthogonal to
+    ``locked`` (columns) in a space of dimension ``dim``.
+
+    The first time the Krylov space becomes invariant (:math:`\\beta_j \\le` the stopping
+    threshold) before filling the space, the run continues from a fresh random vector orthogonal
+    to it (a zero off-diagonal in :math:`T`): a start vector with no component along some
+    eigenvectors would otherwise hide their eigenvalues.
+    """
+    op, stop, budget = plan.op, plan.stop, plan.budget
+    cap = min(plan.cap, dim)
+    fresh = True
+    basis = torch.empty(cap, op.size, dtype=op.dtype, device=op.device)
     alphas: list[float] = []
     betas: list[float] = []
     prev, cur = torch.zeros_like(v), v
     for j in range(cap):
-        if basis is not None:
-            basis[j] = cur
+        basis[j] = cur
         w = op.matvec(cur)
         alpha = float(cur @ w)
         w = w - alpha * cur
         if j > 0:
             w = w - betas[-1] * prev
-        if basis is not None:
-            # classical Gram-Schmidt, repeated only when it removed much ("twice is enough")
-            for _ in range(2):
-                before = float(w.norm())
-                w = w - basis[: j + 1].T @ (basis[: j + 1] @ w)
-                if float(w.norm()) > 0.7 * before:
-                    break
+        if plan.reorthogonalize:
+            w = _orthogonalize(w, basis[: j + 1], locked)
         beta = float(w.norm())
+        if not (math.isfinite(alpha) and math.isfinite(beta)):
+            raise NumericalError(f"the operator returned NaN or Inf at Lanczos step {j + 1}")
         alphas.append(alpha)
         theta, s = _tridiagonal_eigh(alphas, betas)
-        scale = max(abs(theta[0]), abs(theta[-1]), np.finfo(np.float64).tiny)
+        scale = max(abs(theta[0]), abs(theta[-1]), known, np.finfo(np.float64).tiny)
         residuals = beta * np.abs(s[-1, :])
         wanted = _wanted(len(theta), k_top, k_bottom)
-        invariant = beta <= 10 * n * eps * scale
-        done = invariant or bool(np.all(residuals[wanted] <= tol * scale))
-        if done or j + 1 == cap or j + 1 >= budget:
-            kept = None if basis is None else basis[: j + 1]
-            return _Run(theta, s, residuals, wanted, scale, kept, j + 1, done)
+        if fresh and beta <= stop * scale and j + 1 < min(dim, cap) and budget.left > 0:
+            fresh = False  # invariant subspace: continue from a fresh direction
+            betas.append(0.0)
+            prev, cur = (
+                torch.zeros_like(cur),
+                _random_unit(op.size, cur, plan.rng, basis[: j + 1], locked),
+            )
+            continue
+        done = j + 1 == dim or bool(np.all(residuals[wanted] <= stop * scale))
+        if done or j + 1 == cap or budget.left <= 0:
+            return _Run(theta, s, residuals, wanted, scale, basis[: j + 1], j + 1, done)
         betas.append(beta)
         prev, cur = cur, w / beta
-    raise AssertionError("unreachable: the loop returns at its last step")
+    raise NumericalError(f"lanczos: a run of {cap} steps ended without a result")
+
+
+def _orthogonalize(w: Tensor, basis: Tensor, locked: Tensor | None) -> Tensor:
+    """``w`` minus its components along ``basis`` (rows) and ``locked`` (columns): classical
+    Gram-Schmidt, repeated once when it removed much ("twice is enough")."""
+    for _ in range(2):
+        before = float(w.norm())
+        w = w - basis.T @ (basis @ w)
+        if locked is not None:
+            w = w - locked @ (locked.T @ w)
+        if float(w.norm()) > 0.7 * before:
+            break
+    return w
 
 
 def _wanted(count: int, k_top: int, k_bottom: int) -> np.ndarray:
@@ -241,30 +400,6 @@ def _tridiagonal_eigh(alphas: list[float], betas: list[float]) -> tuple[np.ndarr
     return theta, s
 
 
-def _result(
-    run: _Run,
-    slack_factor: float,
-    op: LinearOperator,
-    matvecs: int,
-    iterations: int,
-    return_vectors: bool,
-) -> Spectrum:
-    slack = slack_factor * run.steps * run.scale
-    vectors = None
-    if return_vectors and run.basis is not None:
-        coeff = torch.as_tensor(run.s[:, run.wanted], dtype=op.dtype, device=op.device)
-        vectors = run.basis.T @ coeff
-    return Spectrum(
-        eigenvalues=tuple(float(t) for t in run.theta[run.wanted]),
-        error_bounds=tuple(float(r + slack) for r in run.residuals[run.wanted]),
-        matvecs=matvecs,
-        iterations=iterations,
-        converged=True,
-        method="lanczos",
-        eigenvectors=vectors,
-    )
-
-
 def _check_reference(reference: LinearOperator, n: int) -> None:
     if reference.size != n or reference.dtype != torch.float64:
         raise ConfigError(
@@ -273,67 +408,72 @@ def _check_reference(reference: LinearOperator, n: int) -> None:
         )
 
 
-def _reference_bounds(
-    spectrum: Spectrum, run: _Run, reference: LinearOperator | Callable[[], LinearOperator]
-) -> Spectrum:
-    """``spectrum`` with each bound replaced by its Ritz vector's residual under ``reference``."""
-    assert run.basis is not None
-    if not isinstance(reference, LinearOperator):
-        reference = reference()
-        _check_reference(reference, run.basis.shape[1])
-    eps64 = float(torch.finfo(torch.float64).eps)
-    slack = 10 * math.sqrt(reference.size) * eps64 * float(run.scale)
-    bounds = []
-    for i, theta in zip(run.wanted, spectrum.eigenvalues, strict=True):
-        coeff = torch.as_tensor(run.s[:, i], dtype=run.basis.dtype, device=run.basis.device)
-        y = (run.basis.T @ coeff).to(torch.float64)
-        r = reference.matvec(y) - theta * y
-        bounds.append(float(r.norm() / y.norm()) + slack)
-    return replace(
-        spectrum,
-        error_bounds=tuple(bounds),
-        matvecs=spectrum.matvecs + len(bounds),
-        method=f"{spectrum.method} (float64 residual)",
-    )
-
-
 def power_iteration(
-    op: LinearOperator, *, tol: float = 1e-10, max_matvecs: int = 5000, seed: int = 0
+    op: LinearOperator,
+    *,
+    tol: float = 1e-10,
+    max_matvecs: int = 5000,
+    seed: int = 0,
+    reference: Operator | None = None,
 ) -> Spectrum:
     """The eigenvalue of largest magnitude by power iteration (for comparison with Lanczos).
 
-    Stops when the residual :math:`\\|Av - \\theta v\\|` of the Rayleigh quotient is
-    :math:`\\le` ``tol`` :math:`|\\theta|`; slow when :math:`|\\lambda_{max}|\\approx|\\lambda_{min}|`.
+    Iterates until the residual :math:`\\|Av - \\theta v\\|` of the Rayleigh quotient is
+    :math:`\\le \\max(\\mathtt{tol}, \\rho)|\\theta|` with :math:`\\rho = 4\\sqrt n\\,\\varepsilon`
+    (computed from a product, the residual carries that product's rounding), or until it stalls
+    -- no new smallest residual in :data:`STALL_STEPS` steps -- below :math:`100\\rho|\\theta|`,
+    where rounding, not convergence, sets it.  Then it certifies the vector as :func:`lanczos`
+    does (one fresh product, under ``reference`` when given).  Slow when
+    :math:`|\\lambda_{max}|\\approx|\\lambda_{min}|`; the certificate bounds the distance to *an*
+    eigenvalue, and that it is the one of largest magnitude rests on the start vector having a
+    component along its eigenvector.
     """
-    v = _start_vector(op.size, op.dtype, op.device, seed)
+    check_solver_operator(op)
+    positive_float("tol", tol)
+    positive_int("max_matvecs", max_matvecs)
+    check_seed("seed", seed)
+    floor = FLOOR_EPS * math.sqrt(op.size) * float(torch.finfo(op.dtype).eps)
+    like = torch.empty(0, dtype=op.dtype, device=op.device)
+    v = _random_unit(op.size, like, np.random.default_rng([seed, START_STREAM]), None, None)
     start = op.matvecs
     av = op.matvec(v)
+    best, since_best = math.inf, 0
     for _ in range(max_matvecs):
         theta = float(v @ av)
-        resid = float((av - theta * v).norm())
-        if resid <= tol * max(abs(theta), np.finfo(np.float64).tiny):
-            return Spectrum(
-                (theta,), (resid,), op.matvecs - start, op.matvecs - start, True, "power"
-            )
+        resid = float((av - theta * v).norm()) / max(abs(theta), np.finfo(np.float64).tiny)
+        if not math.isfinite(resid):
+            raise NumericalError("the operator returned NaN or Inf in power iteration")
+        best, since_best = (resid, 0) if resid < best else (best, since_best + 1)
+        stalled = since_best >= STALL_STEPS and best <= 100 * floor
         norm = float(av.norm())
-        if norm == 0.0:
-            return Spectrum((0.0,), (0.0,), op.matvecs - start, op.matvecs - start, True, "power")
+        if resid <= max(tol, floor) or stalled or norm == 0.0:
+            cert = _certify(op, v.unsqueeze(1), reference)
+            products = op.matvecs - start + (0 if reference is None else cert.products)
+            method = "power" if reference is None else "power (float64 residual)"
+            return Spectrum(cert.values, cert.bounds, products, products, True, method)
         v = av / norm
         av = op.matvec(v)
     raise NumericalError(
         f"power iteration did not reach tol={tol:g} within max_matvecs={max_matvecs}: "
-        f"relative residual {resid / max(abs(theta), 1e-300):.3g}"
+        f"relative residual {resid:.3g}"
     )
 
 
 def dense_spectrum(matrix: Tensor) -> Spectrum:
-    """All eigenvalues of a dense symmetric matrix, with the backward-error bound
-    :math:`n\\,\\varepsilon\\,\\|A\\|_F` of a stable symmetric eigensolver."""
+    """All eigenvalues of a dense symmetric matrix (computed in float64), with the backward-error
+    bound :math:`n\\,\\varepsilon\\,\\|A\\|_F` of a stable symmetric eigensolver plus the
+    asymmetry :math:`\\|A - A_{sym}\\|_F` (:math:`\\varepsilon` of the matrix's own dtype)."""
     if matrix.dim() != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ConfigError(f"expected a square matrix; got {tuple(matrix.shape)}")
-    sym = 0.5 * (matrix + matrix.T)
-    values = torch.linalg.eigvalsh(sym)
-    eps = float(torch.finfo(matrix.dtype).eps)
-    bound = matrix.shape[0] * eps * float(sym.norm()) + float((matrix - sym).norm())
+    if not bool(torch.isfinite(matrix).all()):
+        raise NumericalError("the matrix contains NaN or Inf")
+    exact = matrix.to(torch.float64)
+    sym = 0.5 * (exact + exact.T)
+    try:
+        values = torch.linalg.eigvalsh(sym)
+    except RuntimeError as err:  # torch's _LinAlgError: the QR iteration did not converge
+        raise NumericalError(f"the dense eigensolver failed: {str(err).splitlines()[0]}") from None
+    eps = max(float(torch.finfo(matrix.dtype).eps), float(torch.finfo(torch.float64).eps))
+    bound = matrix.shape[0] * eps * float(sym.norm()) + float((exact - sym).norm())
     vals = tuple(float(v) for v in values.cpu())
     return Spectrum(vals, (bound,) * len(vals), matrix.shape[0], 1, True, "dense")

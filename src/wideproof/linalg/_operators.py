@@ -134,13 +134,20 @@ def model_hessian(model: Model, x: Tensor) -> LinearOperator:
     return hvp_operator(lambda p: model.apply(p, x), model.params)
 
 
-def _check_loss(X: Tensor, targets: Tensor, loss: str) -> None:
+def _check_loss(model: Model, X: Tensor, targets: Tensor, loss: str) -> None:
+    """The convention is known, ``X`` is a non-empty batch, and ``targets`` has exactly the shape
+    of the outputs (no broadcasting: ``(n, 1)`` targets for ``(n,)`` outputs would silently give
+    an ``n`` times larger loss)."""
     if loss not in ("mean", "half_sum"):
         raise ConfigError(f"loss={loss!r} is not one of 'mean', 'half_sum'")
-    if X.dim() != 2:
-        raise ConfigError(f"X must have shape (n, d); got {tuple(X.shape)}")
-    if targets.shape[0] != X.shape[0]:
-        raise ConfigError(f"targets has {targets.shape[0]} rows but X has {X.shape[0]}")
+    if X.dim() != 2 or X.shape[0] == 0:
+        raise ConfigError(f"X must be a non-empty batch of shape (n, d); got {tuple(X.shape)}")
+    k = model.spec.output_dim
+    expected = (X.shape[0],) if k == 1 else (X.shape[0], k)
+    if tuple(targets.shape) != expected:
+        raise ConfigError(
+            f"targets has shape {tuple(targets.shape)}; the outputs on X have shape {expected}"
+        )
 
 
 def squared_loss(outputs: Tensor, targets: Tensor, loss: LossConvention) -> Tensor:
@@ -154,7 +161,7 @@ def loss_function(
     model: Model, X: Tensor, targets: Tensor, loss: LossConvention = "mean"
 ) -> Callable[[Tensor], Tensor]:
     """``w -> L(w)`` (flat parameters) for the squared loss in the named convention."""
-    _check_loss(X, targets, loss)
+    _check_loss(model, X, targets, loss)
     return lambda w: squared_loss(model.apply_flat(w, X), targets, loss)
 
 
@@ -162,7 +169,7 @@ def loss_hessian(
     model: Model, X: Tensor, targets: Tensor, loss: LossConvention = "mean"
 ) -> LinearOperator:
     """:math:`H_{\\mathcal L}(w_0)` of the squared loss (see the module docstring)."""
-    _check_loss(X, targets, loss)
+    _check_loss(model, X, targets, loss)
     return hvp_operator(lambda p: squared_loss(model.apply(p, X), targets, loss), model.params)
 
 

@@ -17,7 +17,8 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from ..errors import ConfigError, NumericalError
+from .._validate import finite_result, real_tensor
+from ..errors import ConfigError
 
 __all__ = ["agop"]
 
@@ -26,10 +27,9 @@ def agop(fn: Callable[[Tensor], Tensor], X: Tensor) -> Tensor:
     """:math:`G(f)` over the rows of ``X``; ``fn`` maps one input ``(d,)`` to a scalar or ``(c,)``."""
     if not isinstance(X, Tensor) or X.dim() != 2:
         raise ConfigError(f"X must be a tensor of shape (n, d); got {getattr(X, 'shape', type(X))}")
-    if not bool(torch.isfinite(X).all()):
-        raise NumericalError("X contains NaN or Inf")
+    X = real_tensor("X", X, X.dtype)
     jac = torch.func.vmap(torch.func.jacrev(fn))(X)  # (n, d) or (n, c, d)
     if jac.dim() == 2:
         jac = jac.unsqueeze(1)
     jac = jac.reshape(X.shape[0], -1, X.shape[1])
-    return torch.einsum("nci,ncj->ij", jac, jac).detach() / X.shape[0]
+    return finite_result("agop", torch.einsum("nci,ncj->ij", jac, jac).detach() / X.shape[0])

@@ -1,14 +1,17 @@
-"""Input validation shared by the measures."""
+"""Checks shared by the measures: the model argument and the hypotheses a bound needs."""
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor
+from typing import TYPE_CHECKING
 
-from ..errors import ConfigError, NumericalError
+from ..activations import get_activation
+from ..errors import AssumptionError, ConfigError
 from ..families import Model
 
-__all__ = ["ball_setup", "checked_model", "finite_tensor"]
+if TYPE_CHECKING:
+    from torch import Tensor
+
+__all__ = ["ball_setup", "checked_model", "require_c2"]
 
 
 def checked_model(model: object) -> Model:
@@ -21,13 +24,17 @@ def checked_model(model: object) -> Model:
     return model
 
 
-def finite_tensor(name: str, value: object, dtype: torch.dtype) -> Tensor:
-    """A finite tensor argument in the model's dtype."""
-    if not isinstance(value, Tensor):
-        raise ConfigError(f"{name} must be a torch.Tensor; got {type(value).__name__}")
-    if not bool(torch.isfinite(value).all()):
-        raise NumericalError(f"{name} contains NaN or Inf")
-    return value.to(dtype)
+def require_c2(model: Model, quantity: str, reason: str) -> None:
+    """Raise :class:`AssumptionError` when an activation of ``model`` is not C^2.
+
+    Reads the spec's ``activation`` and (non-linear) ``output`` fields; families without them
+    (linear and quadratic models) are smooth in their weights.
+    """
+    spec = model.spec
+    names = [getattr(spec, "activation", None), getattr(spec, "output", "linear")]
+    for name in names:
+        if isinstance(name, str) and name != "linear" and not get_activation(name).is_c2:
+            raise AssumptionError(f"{quantity}: activation {name!r} is not C^2; {reason}")
 
 
 def ball_setup(
@@ -37,11 +44,15 @@ def ball_setup(
     ``n_points`` random points of the sphere :math:`\\|\\delta\\| = R` (normal directions from
     ``torch.Generator().manual_seed(seed)``, drawn in float64) -- the start of a search of the
     ball :math:`B(w_0, R)`."""
-    from .._validate import positive_float
+    import torch
+
+    from .._validate import positive_float, real_tensor
+    from .._validate import seed as check_seed
 
     model = checked_model(model)
     positive_float("radius", radius)
-    x = finite_tensor("x", x, model.dtype).to(model.device)
+    check_seed("seed", seed)
+    x = real_tensor("x", x, model.dtype).to(model.device)
     if x.dim() != 1:
         raise ConfigError(f"x must be one input of shape (d,); got {tuple(x.shape)}")
     w0 = model.flat_params().detach()

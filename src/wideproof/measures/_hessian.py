@@ -14,13 +14,23 @@ indefinite, so both ends of the spectrum are computed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import torch
 from torch import Tensor
 
-from .._validate import positive_int
-from ..errors import ConfigError
+from .._validate import (
+    check_memory,
+    human_bytes,
+    one_of,
+    physical_memory,
+    positive_float,
+    positive_int,
+    real_tensor,
+)
+from .._validate import seed as check_seed
+from ..errors import ConfigError, NumericalError
 from ..families import Model
 from ..linalg import (
     LinearOperator,
@@ -33,8 +43,9 @@ from ..linalg import (
     model_hessian,
     power_iteration,
 )
+from ..linalg._lanczos import WORKING_DTYPES
 from ..results import Estimate
-from ._checks import checked_model, finite_tensor
+from ._checks import checked_model
 
 __all__ = ["DENSE_MAX_PARAMS", "hessian_block_norms", "hessian_eigs", "hessian_norm"]
 
@@ -48,22 +59,54 @@ DENSE_MAX_PARAMS = 256
 def _operator(
     model: Model, x: Tensor, of: Of, targets: Tensor | None, loss: LossConvention
 ) -> LinearOperator:
-    x = finite_tensor("x", x, model.dtype).to(model.device)
     if of == "output":
         if targets is not None:
             raise ConfigError("targets are only used with of='loss'")
-        return model_hessian(model, x)
+        return model_hessian(model, real_tensor("x", x, model.dtype).to(model.device))
     if of == "loss":
         if targets is None:
             raise ConfigError("of='loss' needs targets (one per row of x)")
-        y = finite_tensor("targets", targets, model.dtype).to(model.device)
-        return loss_hessian(model, x, y, loss)
+        X = real_tensor("x", x, model.dtype).to(model.device)
+        y = real_tensor("targets", targets, model.dtype).to(model.device)
+        return loss_hessian(model, X, y, loss)
     raise ConfigError(f"of={of!r} is not one of 'output', 'loss'")
 
 
+def _float64_operator(
+    model: Model, x: Tensor, of: Of, targets: Tensor | None, loss: LossConvention
+) -> LinearOperator:
+    """The same Hessian for a float64 copy of the model: the exact Hessian at these weights.
+
+    Refused with :class:`NumericalError` when the copy, its gradient, the gradient's graph and a
+    product (four float64 vectors of the parameters, a lower estimate) exceed the machine's memory.
+    """
+    need = 4 * 8 * model.num_params
+    if need > physical_memory():
+        raise NumericalError(
+            f"certifying a {model.dtype} Hessian needs float64 products (at least "
+            f"{human_bytes(need)}), more than this machine's {human_bytes(physical_memory())}"
+        )
+    exact = model.with_params({k: v.to(torch.float64) for k, v in model.params.items()})
+    as64 = None if targets is None else targets.to(torch.float64)
+    return _operator(exact, x.to(torch.float64), of, as64, loss)
+
+
+def _check_common(model: object, method: str, tol: float, seed: int, max_matvecs: int) -> Model:
+    checked = checked_model(model)
+    if checked.dtype not in WORKING_DTYPES:
+        raise ConfigError(
+            f"Hessian measures need a float32 or float64 model, not {checked.dtype}: half "
+            "precision cannot certify an eigenvalue; convert the model with "
+            "model.with_params({k: v.float() for k, v in model.params.items()})"
+        )
+    one_of("method", method, ("auto", "lanczos", "dense", "power"))
+    positive_float("tol", tol)
+    check_seed("seed", seed)
+    positive_int("max_matvecs", max_matvecs)
+    return checked
+
+
 def _resolve(method: str, model: Model) -> str:
-    if method not in ("auto", "lanczos", "dense", "power"):
-        raise ConfigError(f"method={method!r} is not one of 'auto', 'lanczos', 'dense', 'power'")
     if method == "auto":
         return "dense" if model.num_params <= DENSE_MAX_PARAMS else "lanczos"
     return method
@@ -83,20 +126,19 @@ def hessian_eigs(
     seed: int = 0,
     max_matvecs: int = 2000,
     return_vectors: bool = False,
-    float64_residual: bool = True,
 ) -> Spectrum:
-    """The ``k`` largest and/or smallest Hessian eigenvalues, each with an error bound.
+    """The ``k`` largest and/or smallest Hessian eigenvalues (ascending), each with a bound.
 
-    For a model below float64 (float32, bfloat16), Lanczos runs in the model's precision and, with
-    ``float64_residual`` (default), each returned eigenvalue's bound is its Ritz vector's residual
-    under the Hessian of a float64 copy of the model (one float64 product per eigenvalue, counted
-    in ``matvecs``): the bound then certifies the exact Hessian at these weights instead of
-    carrying the working precision's rounding term (see :func:`wideproof.linalg.lanczos`).
+    ``error_bounds[i]`` bounds the distance from ``eigenvalues[i]`` to an eigenvalue of the exact
+    Hessian at the model's weights, distinct eigenvalues for distinct ``i`` (see
+    :func:`wideproof.linalg.lanczos`).  For a float32 model Lanczos runs in float32 and the bounds
+    are certified by products under a float64 copy of the model (one per returned eigenvalue,
+    counted in ``matvecs``); ``method="dense"`` forms the float64 Hessian.  Half-precision models
+    are refused.
     """
-    model = checked_model(model)
-    if which not in ("both", "largest", "smallest"):
-        raise ConfigError(f"which={which!r} is not one of 'both', 'largest', 'smallest'")
-    positive_int("k", k)
+    model = _check_common(model, method, tol, seed, max_matvecs)
+    one_of("which", which, ("both", "largest", "smallest"))
+    positive_int("k", k, at_most=model.num_params)
     op = _operator(model, x, of, targets, loss)
     k_top = k if which in ("both", "largest") else 0
     k_bottom = k if which in ("both", "smallest") else 0
@@ -105,23 +147,24 @@ def hessian_eigs(
         raise ConfigError(
             "method='power' only gives the eigenvalue of largest magnitude; use hessian_norm"
         )
+    low = model.dtype != torch.float64
     if chosen == "dense":
-        full = dense_spectrum(dense_matrix(op))
-        n = len(full.eigenvalues)
-        idx = sorted(set(range(min(k_bottom, n))) | set(range(n - min(k_top, n), n)))
+        n = op.size
+        check_memory(f"the dense {n}x{n} Hessian", 3 * n * n * 8)
+        exact = _float64_operator(model, x, of, targets, loss) if low else op
+        full = dense_spectrum(dense_matrix(exact))
+        idx = sorted(set(range(k_bottom)) | set(range(n - k_top, n)))
         return Spectrum(
             tuple(full.eigenvalues[i] for i in idx),
             tuple(full.error_bounds[i] for i in idx),
-            op.matvecs,
+            exact.matvecs,
             1,
             True,
             "dense",
         )
 
-    def reference() -> LinearOperator:  # built only if Lanczos keeps the basis
-        exact = model.with_params({k: v.to(torch.float64) for k, v in model.params.items()})
-        as64 = None if targets is None else targets.to(torch.float64)
-        return _operator(exact, x.to(torch.float64), of, as64, loss)
+    def reference() -> LinearOperator:  # built at the end, for the certificate only
+        return _float64_operator(model, x, of, targets, loss)
 
     return lanczos(
         op,
@@ -131,7 +174,7 @@ def hessian_eigs(
         seed=seed,
         max_matvecs=max_matvecs,
         return_vectors=return_vectors,
-        reference=reference if float64_residual and model.dtype != torch.float64 else None,
+        reference=reference if low else None,
     )
 
 
@@ -146,29 +189,36 @@ def hessian_norm(
     tol: float = 1e-10,
     seed: int = 0,
     max_matvecs: int = 2000,
-    float64_residual: bool = True,
 ) -> Estimate:
     """Spectral norm :math:`\\|H\\|_2` with an error bound and the products it cost.
 
     Args:
-        model: the model at its parameters.
+        model: the model at its parameters (float32 or float64).
         x: one input ``(d,)`` for ``of="output"``; a batch ``(n, d)`` for ``of="loss"``.
         of: ``"output"`` or ``"loss"``.
-        targets: ``(n,)`` labels for ``of="loss"``.
+        targets: for ``of="loss"``, exactly the shape of the model's outputs on ``x``
+            (``(n,)``, or ``(n, k)`` for ``k`` outputs).
         loss: ``"mean"`` or ``"half_sum"`` (the convention is never guessed).
         method: ``"auto"`` (dense up to :data:`DENSE_MAX_PARAMS` parameters, else Lanczos),
             ``"lanczos"``, ``"dense"`` or ``"power"``.
         tol: relative residual at which Lanczos/power iteration stop.
         seed: seed of the random start vector.
         max_matvecs: budget; exceeding it raises :class:`~wideproof.errors.NumericalError`.
-        float64_residual: below float64, certify the Lanczos bounds with float64 residuals
-            (see :func:`hessian_eigs`).
+
+    The bound is certified as in :func:`hessian_eigs` (float64 products for a float32 model).
     """
-    model = checked_model(model)
+    model = _check_common(model, method, tol, seed, max_matvecs)
     chosen = _resolve(method, model)
     if chosen == "power":
         op = _operator(model, x, of, targets, loss)
-        spec = power_iteration(op, tol=tol, max_matvecs=max_matvecs, seed=seed)
+        low = model.dtype != torch.float64
+
+        def reference() -> LinearOperator:
+            return _float64_operator(model, x, of, targets, loss)
+
+        spec = power_iteration(
+            op, tol=tol, max_matvecs=max_matvecs, seed=seed, reference=reference if low else None
+        )
         value, bound = abs(spec.eigenvalues[0]), spec.error_bounds[0]
     else:
         spec = hessian_eigs(
@@ -182,7 +232,6 @@ def hessian_norm(
             tol=tol,
             seed=seed,
             max_matvecs=max_matvecs,
-            float64_residual=float64_residual,
         )
         value, bound = spec.spectral_norm
     return _estimate(model, value, bound, spec.matvecs, spec.method)
@@ -199,41 +248,55 @@ def hessian_block_norms(
     dilation :math:`\\begin{pmatrix}0 & H_{bc}\\\\ H_{cb} & 0\\end{pmatrix}`, whose spectrum is
     :math:`\\pm\\sigma_i(H_{bc})` (two Hessian-vector products per step).
     """
-    model = checked_model(model)
+    model = _check_common(model, "lanczos", tol, seed, max_matvecs)
     full = _operator(model, x, "output", None, "mean")
     index = {
         b: torch.cat([torch.arange(s.start, s.stop) for s in slices]).to(model.device)
         for b, slices in model.block_slices().items()
     }
+    exact: list[LinearOperator] = []  # the float64 Hessian, built once if a certificate needs it
 
-    def product(v: Tensor, cols: Tensor, rows: Tensor) -> Tensor:
-        padded = torch.zeros(full.size, dtype=v.dtype, device=v.device)
-        padded[cols] = v
-        return full.matvec(padded)[rows]
+    def reference(rows: Tensor, cols: Tensor) -> Callable[[], LinearOperator]:
+        def build() -> LinearOperator:
+            if not exact:
+                exact.append(_float64_operator(model, x, "output", None, "mean"))
+            return _block_operator(exact[0], rows, cols)
 
-    def block(b: str, c: str) -> LinearOperator:
-        rb, rc = index[b], index[c]
-        if b == c:
-            return LinearOperator(
-                rb.numel(), lambda v: product(v, rb, rb), model.dtype, model.device
-            )
-        nb = rb.numel()
+        return build
 
-        def dilation(v: Tensor) -> Tensor:
-            return torch.cat([product(v[nb:], rc, rb), product(v[:nb], rb, rc)])
-
-        return LinearOperator(nb + rc.numel(), dilation, model.dtype, model.device)
-
+    low = model.dtype != torch.float64
     names = list(index)
     out: dict[tuple[str, str], Estimate] = {}
     for i, b in enumerate(names):
         for c in names[i:]:
-            op = block(b, c)
-            spec = lanczos(op, tol=tol, seed=seed, max_matvecs=max_matvecs)
+            op = _block_operator(full, index[b], index[c])
+            ref = reference(index[b], index[c]) if low else None
+            spec = lanczos(op, tol=tol, seed=seed, max_matvecs=max_matvecs, reference=ref)
             value, bound = spec.spectral_norm
             products = spec.matvecs * (1 if b == c else 2)
             out[(b, c)] = _estimate(model, value, bound, products, spec.method)
     return out
+
+
+def _block_operator(full: LinearOperator, rows: Tensor, cols: Tensor) -> LinearOperator:
+    """The block :math:`H_{rc}` of ``full``: itself when ``rows`` equal ``cols``, else the
+    symmetric dilation :math:`[[0, H_{rc}], [H_{cr}, 0]]` (two products of ``full`` per product)."""
+
+    def product(v: Tensor, into: Tensor, out: Tensor) -> Tensor:
+        padded = torch.zeros(full.size, dtype=v.dtype, device=v.device)
+        padded[into] = v
+        return full.matvec(padded)[out]
+
+    if rows is cols:
+        return LinearOperator(
+            rows.numel(), lambda v: product(v, rows, rows), full.dtype, full.device
+        )
+    nr = rows.numel()
+
+    def dilation(v: Tensor) -> Tensor:
+        return torch.cat([product(v[nr:], cols, rows), product(v[:nr], rows, cols)])
+
+    return LinearOperator(nr + cols.numel(), dilation, full.dtype, full.device)
 
 
 def _estimate(model: Model, value: float, bound: float, matvecs: int, method: str) -> Estimate:

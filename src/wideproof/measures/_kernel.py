@@ -14,16 +14,18 @@ fits in the budget.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import torch
 from torch import Tensor
 
 from .._autodiff import jvp, vjp
-from ..errors import ConfigError
+from .._validate import finite_result, one_of, positive_int, real_tensor
+from ..errors import ConfigError, NumericalError
 from ..families import MLP, Model
 from ..families.mlp import Tap
-from ._checks import checked_model, finite_tensor
+from ._checks import checked_model
 
 __all__ = ["ntk", "ntk_change"]
 
@@ -94,13 +96,30 @@ def _by_layers(model: Model, X1: Tensor, X2: Tensor) -> Tensor:
 
     kernel = torch.zeros(X1.shape[0] * k, X2.shape[0] * k, dtype=X1.dtype, device=X1.device)
     for (g1, h1, scale, bias), (g2, h2, _, _) in zip(factors(X1), factors(X2), strict=True):
-        gg = g1 @ g2.T
+        gg, log_g = _scaled_gram(g1, g2)
         # the input Gram is shared by the k outputs: form it once, then spread it over (i, a) rows
-        hh = (h1 @ h2.T).repeat_interleave(k, dim=0).repeat_interleave(k, dim=1)
-        kernel += scale**2 * gg * hh
+        hh, log_h = _scaled_gram(h1, h2)
+        hh = hh.repeat_interleave(k, dim=0).repeat_interleave(k, dim=1)
+        kernel += _scaled(gg * hh, log_g + log_h + 2 * math.log(scale))
         if bias:
-            kernel += gg
+            kernel += _scaled(gg, log_g)
     return kernel
+
+
+def _scaled_gram(a: Tensor, b: Tensor) -> tuple[Tensor, float]:
+    """:math:`(a/c_a)(b/c_b)^T` and :math:`\\log(c_ab_b)` with :math:`c = \\max|\\cdot|` (1 for zero)."""
+    ca = float(a.abs().max()) or 1.0
+    cb = float(b.abs().max()) or 1.0
+    return (a / ca) @ (b / cb).T, math.log(ca) + math.log(cb)
+
+
+def _scaled(term: Tensor, log_factor: float) -> Tensor:
+    """:math:`e^{\\log\\_factor}` ``term``; a zero term stays zero whatever the factor."""
+    if not bool(term.any()):
+        return term
+    if log_factor > math.log(torch.finfo(torch.float64).max):
+        raise NumericalError(f"ntk overflows float64 (a term of size e^{log_factor:.4g})")
+    return math.exp(log_factor) * term
 
 
 def _by_products(model: Model, X1: Tensor, X2: Tensor) -> Tensor:
@@ -121,23 +140,26 @@ def ntk(
 ) -> Tensor:
     """The empirical tangent kernel Gram matrix between ``X1`` and ``X2`` (default ``X1``)."""
     model = checked_model(model)
-    X1 = finite_tensor("X1", X1, model.dtype).to(model.device)
-    X2 = X1 if X2 is None else finite_tensor("X2", X2, model.dtype).to(model.device)
+    one_of("method", method, ("auto", "jacobian", "products", "layers"))
+    positive_int("memory_bytes", memory_bytes)
+    X1 = real_tensor("X1", X1, model.dtype).to(model.device)
+    X2 = X1 if X2 is None else real_tensor("X2", X2, model.dtype).to(model.device)
+    d = model.spec.input_dim
     for name, X in (("X1", X1), ("X2", X2)):
-        if X.dim() != 2:
-            raise ConfigError(f"{name} must have shape (n, d); got {tuple(X.shape)}")
-    if method not in ("auto", "jacobian", "products", "layers"):
-        raise ConfigError(
-            f"method={method!r} is not one of 'auto', 'jacobian', 'products', 'layers'"
-        )
+        if X.dim() != 2 or X.shape[1] != d:
+            raise ConfigError(f"{name} must have shape (n, {d}); got {tuple(X.shape)}")
+    return finite_result("ntk", _kernel(model, X1, X2, method, memory_bytes).detach())
+
+
+def _kernel(model: Model, X1: Tensor, X2: Tensor, method: str, memory_bytes: int) -> Tensor:
     if method == "layers" or (method == "auto" and isinstance(model.spec, MLP)):
         if not isinstance(model.spec, MLP):
             raise ConfigError("method='layers' is only for MLP models")
-        return _by_layers(model, X1, X2).detach()
+        return _by_layers(model, X1, X2)
     one_row = model.num_params * model.spec.output_dim * X1.element_size()
     if method == "products" or (method == "auto" and one_row > memory_bytes):
-        return _by_products(model, X1, X2).detach()
-    return _by_jacobians(model, X1, X2, memory_bytes).detach()
+        return _by_products(model, X1, X2)
+    return _by_jacobians(model, X1, X2, memory_bytes)
 
 
 def ntk_change(model_a: Model, model_b: Model, X: Tensor) -> float:
@@ -145,4 +167,10 @@ def ntk_change(model_a: Model, model_b: Model, X: Tensor) -> float:
     if model_a.spec != model_b.spec:
         raise ConfigError("model_a and model_b must share one spec (the same architecture)")
     ka, kb = ntk(model_a, X), ntk(model_b, X)
-    return float((kb - ka).norm() / ka.norm())
+    base = float(ka.norm())
+    if base == 0.0:
+        raise NumericalError("ntk_change: the kernel of model_a is zero, so no relative change")
+    change = float((kb - ka).norm()) / base
+    if not math.isfinite(change):
+        raise NumericalError(f"ntk_change is not finite ({change})")
+    return change

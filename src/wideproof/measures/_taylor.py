@@ -4,7 +4,7 @@ Directional derivatives :math:`\\frac{d^k}{dt^k} f(w_0 + t v; x)\\big|_{t=0}` ar
 forward mode (``torch.func.jvp`` applied :math:`k` times): exact up to rounding, no finite
 differences.  For :math:`k = 1, 2` they are :math:`\\nabla f^T v` and :math:`v^T H_f v`.
 
-The linearization gap (Liu et al. 2020, §2; linearity notes §1.4 item 2): with
+The linearization gap (Liu, Zhu & Belkin 2020, arXiv:2010.01092, §2): with
 :math:`f_{lin}(w) = f(w_0) + (w - w_0)^T\\nabla f(w_0)`, Taylor's theorem with integral remainder gives
 
 .. math::
@@ -21,10 +21,10 @@ import torch
 from torch import Tensor
 
 from .._autodiff import jvp
-from .._validate import positive_int
+from .._validate import positive_int, real_tensor
 from ..errors import ConfigError
 from ..families import Model
-from ._checks import ball_setup, checked_model, finite_tensor
+from ._checks import ball_setup, checked_model, require_c2
 from ._hessian import hessian_norm
 
 __all__ = ["LinearizationGap", "directional_derivative", "linearization_gap"]
@@ -39,10 +39,10 @@ def directional_derivative(model: Model, x: Tensor, direction: Tensor, order: in
     model = checked_model(model)
     if not isinstance(order, int) or isinstance(order, bool) or order < 0:
         raise ConfigError(f"order={order!r} must be a non-negative int")
-    x = finite_tensor("x", x, model.dtype).to(model.device)
+    x = real_tensor("x", x, model.dtype).to(model.device)
     if isinstance(direction, dict):
         direction = torch.cat([direction[k].reshape(-1) for k in model.params])
-    v = finite_tensor("direction", direction, model.dtype).to(model.device)
+    v = real_tensor("direction", direction, model.dtype).to(model.device)
     if v.shape != (model.num_params,):
         raise ConfigError(f"direction has shape {tuple(v.shape)}; expected ({model.num_params},)")
     w0 = model.flat_params().detach()
@@ -96,7 +96,15 @@ def linearization_gap(
     Random directions on the sphere of radius ``radius`` first; then projected gradient ascent
     on :math:`|f - f_{lin}|` from the best of them (the step halves whenever it does not improve).
     """
+    require_c2(
+        checked_model(model),
+        "linearization_gap",
+        "the Taylor bound needs the Hessian on the whole ball (Liu, Zhu & Belkin 2020, §2)",
+    )
     positive_int("n_directions", n_directions)
+    positive_int("segment_points", segment_points)
+    if not isinstance(ascent_steps, int) or isinstance(ascent_steps, bool) or ascent_steps < 0:
+        raise ConfigError(f"ascent_steps={ascent_steps!r} must be a non-negative int")
     model, x, w0, dirs = ball_setup(model, x, radius, n_directions, seed)
     w = w0.clone().requires_grad_(True)
     f0_t = model.apply_flat(w, x)
