@@ -162,7 +162,16 @@ def test_uv_divergence_raises_or_stops() -> None:
     y = torch.zeros(1, dtype=torch.float64)
     with pytest.raises(NumericalError, match=r"diverged at step \d+"):
         gd(model, X1, y, eta=5.0 / lam0, steps=3000, loss="half_sum")
-    traj = gd(model, X1, y, eta=5.0 / lam0, steps=3000, loss="half_sum", on_divergence="stop")
+    traj = gd(
+        model,
+        X1,
+        y,
+        eta=5.0 / lam0,
+        steps=3000,
+        loss="half_sum",
+        on_divergence="stop",
+        divergence_factor=math.inf,
+    )
     assert traj.diverged and traj.status == "diverged"
     assert traj.diverged_at == traj.steps == len(traj.eta)
     assert not math.isfinite(traj.loss[-1])
@@ -176,6 +185,9 @@ def test_uv_divergence_raises_or_stops() -> None:
         loss="half_sum",
         on_divergence="stop",
         divergence_threshold=1e12,
+        divergence_factor=math.inf,
     )
     assert stopped.diverged and 1e12 < stopped.loss[-1] < math.inf
     assert stopped.diverged_at is not None and stopped.diverged_at < traj.diverged_at
+    relative = gd(model, X1, y, eta=5.0 / lam0, steps=3000, loss="half_sum", on_divergence="stop")
+    assert relative.diverged and 1e6 * relative.loss[0] < relative.loss[-1] < math.inf

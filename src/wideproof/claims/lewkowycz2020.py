@@ -30,6 +30,7 @@ of catapult notes §1.5: n = 1000, 3000 steps, seeds 0-4, the weights drawn with
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -121,6 +122,7 @@ def uv_phase_run(task: Task) -> dict[str, float]:
         probes=Probes(every=None, gradient=False, kernel=True),
         on_divergence="stop",
         divergence_threshold=float(task.args["divergence"]),
+        divergence_factor=math.inf,  # the declared absolute threshold is the rule here
         stop_ratio=float(task.args["stop_ratio"]),
     )
     phase = classify_phase(traj)

@@ -76,6 +76,16 @@ def _start_vector(n: int, dtype: torch.dtype, device: torch.device, seed: int) -
     return unit
 
 
+def _given_start(v0: Tensor, op: LinearOperator) -> Tensor:
+    if not isinstance(v0, Tensor) or v0.shape != (op.size,) or not bool(torch.isfinite(v0).all()):
+        raise ConfigError(f"v0 must be a finite tensor of shape ({op.size},)")
+    v = v0.detach().to(dtype=op.dtype, device=op.device)
+    if float(v.norm()) == 0.0:
+        raise ConfigError("v0 must be non-zero")
+    unit: Tensor = v / v.norm()
+    return unit
+
+
 def lanczos(
     op: LinearOperator,
     *,
@@ -88,6 +98,7 @@ def lanczos(
     return_vectors: bool = False,
     reorthogonalize: Literal["auto", "full", "none"] = "auto",
     reference: LinearOperator | Callable[[], LinearOperator] | None = None,
+    v0: Tensor | None = None,
 ) -> Spectrum:
     r"""The ``k_bottom`` smallest and ``k_top`` largest eigenvalues of a symmetric operator.
 
@@ -105,6 +116,9 @@ def lanczos(
     bound is then its Ritz vector's residual recomputed with ``reference`` (one float64 product per
     eigenvalue) plus :math:`10\\sqrt n\\,\\varepsilon_{64}\\max|\\theta|`; without a basis the
     working-precision bound stays.
+
+    ``v0``: the start vector (normalized here; default a random one from ``seed``), e.g. a Ritz
+    vector of a nearby operator to warm-start a sequence of solves.
     """
     if not op.symmetric:
         raise ConfigError("lanczos needs a symmetric operator")
@@ -142,7 +156,7 @@ def lanczos(
         cap = int(min(n, max_matvecs))
     slack_factor = 10 * eps if full else 10 * eps * math.sqrt(n)
     start = op.matvecs
-    v = _start_vector(n, op.dtype, op.device, seed)
+    v = _start_vector(n, op.dtype, op.device, seed) if v0 is None else _given_start(v0, op)
     iterations = 0
     while True:
         run = _run(op, v, cap, full, k_top, k_bottom, tol, max_matvecs - (op.matvecs - start))
