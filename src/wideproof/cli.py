@@ -7,8 +7,10 @@
 * ``wideproof table [ID ...] [--store PATH] [--format latex|markdown|csv|json] [--out FILE]
   [--wide] [--standalone] [--siunitx]`` -- :func:`wideproof.report.table_from_store` (no
   recomputation); the format defaults to the suffix of ``--out`` (``.tex .md .csv .json``);
+  ``--points`` lists the per-point values behind each verdict instead (markdown, csv, json);
 * ``wideproof plot ID --out FILE.(png|pdf|svg) [--store PATH] [--profile P]`` --
-  :func:`wideproof.report.plot_verdict` of the stored verdict;
+  :func:`wideproof.report.plot_verdict` of the stored verdict (a threshold or trajectory claim is
+  drawn from its stored points and series, without re-running);
 * ``wideproof store check|repair PATH`` -- :func:`wideproof.sweeps.check_store` lists the
   damaged rows (exit 1 when there are any), :func:`wideproof.sweeps.repair_store` backs the store
   up and drops them;
@@ -39,7 +41,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from .errors import ConfigError, WideproofError
 
 if TYPE_CHECKING:
+    from .claims import Verdict
     from .report import TableFormat
+    from .sweeps import Point, ResultStore
 
 __all__ = ["main"]
 
@@ -127,9 +131,12 @@ def _parser() -> _Parser:
     p.add_argument("--out", default=None, help="write to FILE instead of stdout")
     _latex_options(p)
     p.add_argument("--siunitx", action="store_true", help="LaTeX: numbers as siunitx \\num")
+    p.add_argument(
+        "--points", action="store_true", help="list the per-point values behind each verdict"
+    )
     p.set_defaults(run=_table)
 
-    p = sub.add_parser("plot", help="log-log plot of a stored verdict")
+    p = sub.add_parser("plot", help="plot a stored verdict (fit, threshold or trajectory)")
     p.add_argument("id", metavar="ID")
     p.add_argument("--out", required=True, help="FILE.png, FILE.pdf or FILE.svg")
     p.add_argument("--store", default=DEFAULT_STORE, help=f"result store (default {DEFAULT_STORE})")
@@ -256,17 +263,36 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _stored_points(store: ResultStore, ids: list[str] | None) -> list[tuple[str, str, Point]]:
+    """``(claim id, profile, point)`` behind the latest stored verdict of each claim and profile."""
+    from . import claims
+
+    latest: dict[tuple[str, str], Any] = {}
+    for s in store.verdicts(ids):
+        key = (s.claim_id, s.profile)
+        if key not in latest or s.stored > latest[key].stored:
+            latest[key] = s
+    out: list[tuple[str, str, Point]] = []
+    for (claim_id, profile), s in sorted(latest.items()):
+        points = _points_of(store, claims.Verdict.from_json(s.verdict))
+        out.extend((claim_id, profile, p) for p in sorted(points, key=lambda p: (p.value, p.seed)))
+    return out
+
+
 def _table(args: argparse.Namespace) -> int:
-    from .report import table_from_store
+    from .report import render_points, table_from_store
     from .sweeps import ResultStore
 
     fmt: TableFormat = args.format or _SUFFIX_FORMATS.get(
         Path(args.out or "").suffix.lower(), "markdown"
     )
     with ResultStore(args.store, readonly=True) as store:
-        text = table_from_store(store, args.ids or None).render(
-            fmt, wide=args.wide, standalone=args.standalone, siunitx=args.siunitx
-        )
+        if args.points:
+            text = render_points(_stored_points(store, args.ids or None), fmt)
+        else:
+            text = table_from_store(store, args.ids or None).render(
+                fmt, wide=args.wide, standalone=args.standalone, siunitx=args.siunitx
+            )
     _emit(text, args.out)
     return 0
 
@@ -283,15 +309,37 @@ def _plot(args: argparse.Namespace) -> int:
             for s in store.verdicts([args.id])
             if args.profile is None or s.profile == args.profile
         ]
-    if not stored:
-        which = f" (profile {args.profile})" if args.profile else ""
-        raise ConfigError(
-            f"no stored verdict for {args.id}{which} in {args.store}; run `wideproof verify` first"
-        )
-    latest = max(stored, key=lambda s: s.stored)
-    path = plot_verdict(claims.Verdict.from_json(latest.verdict), args.out)
+        if not stored:
+            which = f" (profile {args.profile})" if args.profile else ""
+            raise ConfigError(
+                f"no stored verdict for {args.id}{which} in {args.store}; "
+                "run `wideproof verify` first"
+            )
+        latest = max(stored, key=lambda s: s.stored)
+        verdict = claims.Verdict.from_json(latest.verdict)
+        path = plot_verdict(verdict, args.out, points=lambda: _points_of(store, verdict))
     print(path)
     return 0
+
+
+def _points_of(store: ResultStore, verdict: Verdict) -> list[Point]:
+    """The stored points behind ``verdict``: its claim's tasks at the verdict's profile, seeds,
+    dtype and device (a threshold or trajectory plot needs them; a fit plot does not)."""
+    from . import claims
+
+    ev = verdict.evidence
+    claim = claims.get(verdict.claim_id)
+    seeds = set(ev.get("seeds", ()))
+    tasks = [
+        t
+        for t in claim.tasks(
+            str(ev.get("profile", "quick")),
+            dtype=str(ev.get("dtype", "float64")),
+            device=str(ev.get("device", "cpu")),
+        )
+        if not seeds or t.seed in seeds
+    ]
+    return list(store.get_many([t.key() for t in tasks]).values())
 
 
 def _store(args: argparse.Namespace) -> int:

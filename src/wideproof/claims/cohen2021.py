@@ -16,7 +16,9 @@ One measure, :func:`eos_run`, serves all four claims; per run it reports
 * ``rise`` -- :math:`\max_t S_t / S_0` (1 when nothing sharpens);
 * ``loss_decreased`` -- 1 when the run did not diverge and the median loss of the last quarter of
   the steps is below that of the second quarter, else 0 (divergence counts as failure);
-* ``loss_increases`` -- the number of steps at which the loss went up (non-monotonicity).
+* ``loss_increases`` -- the number of steps at which the loss went up (non-monotonicity);
+* series (stored with the point, drawn by ``wideproof plot``): ``step`` and ``loss`` at the probe
+  steps, ``ratio`` :math:`\rho_t` there.
 
 The margin :math:`\delta` = :data:`MARGIN` = 0.1 on the late ratio is declared from the paper, not
 fitted: Cohen et al. report the sharpness "hovers right at, or just above" :math:`2/\eta` with
@@ -120,7 +122,7 @@ def _model(args: Mapping[str, Any], seed: int) -> Model:
     return spec.init(seed)
 
 
-def eos_run(task: Task) -> dict[str, float]:
+def eos_run(task: Task) -> dict[str, float | tuple[float, ...]]:
     """Full-batch GD at :math:`\\eta` = ``task.value`` from the seed's initialization, probing the
     sharpness every ``every`` steps.
 
@@ -156,6 +158,9 @@ def eos_run(task: Task) -> dict[str, float]:
         "loss_decreased": float(decreased),
         "loss_increases": float(sum(b > a for a, b in itertools.pairwise(loss))),
         "diverged": float(traj.diverged),
+        "step": traj.series("step"),
+        "ratio": tuple(ratios),
+        "loss": traj.series("loss"),
     }
 
 
