@@ -57,3 +57,13 @@ def test_all_cohen2021_claims_hold_in_the_quick_profile() -> None:
     for claim in CLAIMS:
         verdict = claim.verify("quick", executor="threads:1")
         assert verdict.status == "HOLDS", (claim.id, verdict.evidence["reason"])
+
+
+def test_a_wildcard_id_selects_the_family(capsys) -> None:  # type: ignore[no-untyped-def]
+    from wideproof.cli import _selected
+
+    assert [c.id for c in _selected("cohen2021.*")] == sorted(c.id for c in CLAIMS)
+    from wideproof.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="no claim id matches"):
+        _selected("nope.*")

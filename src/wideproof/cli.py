@@ -2,7 +2,8 @@
 
 * ``wideproof list [--json]`` -- the registered claims (:func:`wideproof.claims.all`);
 * ``wideproof verify ID ... | --all [--profile quick|full] [--device cpu|cuda] [--executor E]
-  [--store PATH] [--seeds N] [--json]`` -- :meth:`Claim.verify` for each claim; exit 0 when all
+  [--store PATH] [--seeds N] [--json]`` -- :meth:`Claim.verify` for each claim (an ID with a
+  shell wildcard, ``cohen2021.*``, selects every matching claim); exit 0 when all
   HOLD, 1 when any FAILS or is INCONCLUSIVE;
 * ``wideproof table [ID ...] [--store PATH] [--format latex|markdown|csv|json] [--out FILE]
   [--wide] [--standalone] [--siunitx]`` -- :func:`wideproof.report.table_from_store` (no
@@ -41,7 +42,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from .errors import ConfigError, WideproofError
 
 if TYPE_CHECKING:
-    from .claims import Verdict
+    from .claims import Claim, Verdict
     from .report import TableFormat
     from .sweeps import Point, ResultStore
 
@@ -210,7 +211,7 @@ def _verify(args: argparse.Namespace) -> int:
     if args.seeds is not None and not 1 <= args.seeds <= MAX_POINTS:
         raise ConfigError(f"--seeds {args.seeds} must be between 1 and {MAX_POINTS}")
     check_executor(args.executor, connect=True)
-    chosen = claims.all() if args.all else tuple(claims.get(i) for i in args.ids)
+    chosen = claims.all() if args.all else tuple(c for i in args.ids for c in _selected(i))
     for c in chosen:  # unknown profiles and unusable grids fail before anything runs
         check_grid = getattr(c.rule, "check_grid", None)
         grid = c.grid(args.profile, seeds=args.seeds)
@@ -277,6 +278,21 @@ def _stored_points(store: ResultStore, ids: list[str] | None) -> list[tuple[str,
         points = _points_of(store, claims.Verdict.from_json(s.verdict))
         out.extend((claim_id, profile, p) for p in sorted(points, key=lambda p: (p.value, p.seed)))
     return out
+
+
+def _selected(pattern: str) -> tuple[Claim, ...]:
+    """The claim ``pattern`` names, or every claim matching it when it has a shell wildcard
+    (``cohen2021.*``); a wildcard that matches nothing is a ConfigError."""
+    import fnmatch
+
+    from . import claims
+
+    if not any(ch in pattern for ch in "*?["):
+        return (claims.get(pattern),)
+    found = tuple(c for c in claims.all() if fnmatch.fnmatchcase(c.id, pattern))
+    if not found:
+        raise ConfigError(f"no claim id matches {pattern!r}; `wideproof list` shows them all")
+    return found
 
 
 def _table(args: argparse.Namespace) -> int:

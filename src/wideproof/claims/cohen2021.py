@@ -234,9 +234,10 @@ LINEAR_CONTROL = Claim(
     measure=eos_run,
     measure_args={**_MLP, "model": "linear"},
     rule=ThresholdRule("rise", aggregate="max", at_most=LINEAR_MAX_RISE),
+    # its sharpness is ~0.2, so eta = 4 starts it at eta*S/2 ~ 0.4, as the MLP runs at eta = 0.1
     profiles={
-        "quick": Profile(values=(0.1,), seeds=(0,)),
-        "full": Profile(values=(0.1, 0.15), seeds=tuple(range(4)), args=_FULL),
+        "quick": Profile(values=(4.0,), seeds=(0,)),
+        "full": Profile(values=(2.0, 4.0), seeds=tuple(range(4)), args=_FULL),
     },
 )
 
