@@ -34,3 +34,28 @@ def test_a_key_that_is_not_a_string_is_the_callers_error(tmp_path: Path) -> None
         ):
             st.get_many([task.key])  # type: ignore[list-item]
         assert st.get_many([task.key()]) == {}
+
+
+def _family(width: float) -> object:
+    return {"width": width}["depth"]  # a user's bug: KeyError
+
+
+def test_a_bug_in_a_family_is_the_claims_family_error() -> None:
+    from wideproof.claims import Claim, Profile, ThresholdRule
+    from wideproof.cli import _check_family
+
+    claim = Claim(
+        id="user.buggy-family",
+        paper="synthetic",
+        statement="-",
+        knob="width",
+        measure=buggy,
+        rule=ThresholdRule("value", at_most=1.0),
+        profiles={"quick": Profile((16,), (0,)), "full": Profile((16,), (0,))},
+        family=_family,  # type: ignore[arg-type]
+    )
+    with pytest.raises(ConfigError) as info:
+        _check_family(claim, "quick")
+    text = str(info.value)
+    assert text.startswith("claim user.buggy-family: its family raised KeyError: 'depth'")
+    assert "[in the family: " in text and "test_blame.py:" in text and text.endswith(" in _family]")

@@ -217,6 +217,7 @@ def _verify(args: argparse.Namespace) -> int:
         grid = c.grid(args.profile, seeds=args.seeds)
         if check_grid is not None:
             check_grid(grid)
+        _check_family(c, args.profile)
     results: list[dict[str, Any]] = []
     verdicts = []
     with ResultStore(args.store) as store:
@@ -278,6 +279,23 @@ def _stored_points(store: ResultStore, ids: list[str] | None) -> list[tuple[str,
         points = _points_of(store, claims.Verdict.from_json(s.verdict))
         out.extend((claim_id, profile, p) for p in sorted(points, key=lambda p: (p.value, p.seed)))
     return out
+
+
+def _check_family(claim: Claim, profile: str) -> None:
+    """Build the claim's family specs now, so a bug in a user's family is reported as that claim's
+    family's, with its frames, before any point runs (a ConfigError)."""
+    from .sweeps._execute import measure_frames
+
+    try:
+        claim.tasks(profile)
+    except WideproofError:
+        raise
+    except Exception as exc:
+        frames = measure_frames(exc, below=("_grid.py", "tasks"))
+        raise ConfigError(
+            f"claim {claim.id}: its family raised {type(exc).__name__}: {exc} [in the family: "
+            f"{frames}]"
+        ) from exc
 
 
 def _selected(pattern: str) -> tuple[Claim, ...]:

@@ -344,9 +344,10 @@ MEASURE_FRAMES = 4
 """How many of the innermost frames below the measure call a failure line names."""
 
 
-def measure_frames(exc: BaseException) -> str:
+def measure_frames(exc: BaseException, below: tuple[str, str] = ("_task.py", "compute")) -> str:
     """The measure's own traceback of ``exc``: the frames below :func:`compute`'s call of the
-    measure (innermost :data:`MEASURE_FRAMES`), as ``file.py:line in function`` joined by ``->``.
+    measure (innermost :data:`MEASURE_FRAMES`), as ``file.py:line in function`` joined by ``->``;
+    ``below`` = ``(file suffix, function)`` of another caller (a family's, say) instead.
 
     A worker process's traceback arrives as the text of ``exc.__cause__`` (``concurrent.futures``
     attaches it); a thread's is ``exc.__traceback__``.  Empty when the exception did not come from
@@ -359,7 +360,7 @@ def measure_frames(exc: BaseException) -> str:
         frames = [
             (f.filename, f.lineno or 0, f.name) for f in traceback.extract_tb(exc.__traceback__)
         ]
-    calls = [i for i, (f, _, fn) in enumerate(frames) if fn == "compute" and f.endswith("_task.py")]
+    calls = [i for i, (f, _, fn) in enumerate(frames) if fn == below[1] and f.endswith(below[0])]
     if not calls:
         return ""
     inner = frames[calls[-1] + 1 :][-MEASURE_FRAMES:]
