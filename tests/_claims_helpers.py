@@ -74,4 +74,21 @@ EVENTS = Claim(
     profiles={"quick": Profile((1, 2), (0, 1, 2, 3)), "full": Profile((1, 2), (0, 1, 2, 3))},
 )
 
-CLAIMS = (TRUE, WRONG, SLOW, EVENTS)
+
+def decay(task: Task) -> dict[str, float | list[float]]:
+    """A trajectory: :math:`y_t = x\\,2^{-t}` for ``t = 0..4``; the scalar is its last value."""
+    ys = [task.value * 2.0**-t for t in range(5)]
+    return {"final": ys[-1], "step": [float(t) for t in range(5)], "y": ys}
+
+
+TRAJECTORY = Claim(
+    id="helpers.trajectory",
+    paper="synthetic",
+    statement="the trajectory ends at most 1.001",
+    knob="width",
+    measure=decay,
+    rule=ThresholdRule("final", aggregate="max", at_most=1.001),
+    profiles={"quick": Profile((1.0, 2.0), (0, 1)), "full": Profile((1.0, 2.0), (0, 1))},
+)
+
+CLAIMS = (TRUE, WRONG, SLOW, EVENTS, TRAJECTORY)

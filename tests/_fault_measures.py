@@ -29,3 +29,12 @@ def raising(task: Task) -> float:
 
 def nan_at_odd_seeds(task: Task) -> float:
     return math.nan if task.seed % 2 else noisy_power_law(task.value, task.seed, -0.5)
+
+
+def buggy(task: Task) -> float:
+    """A user's bug: ``task.key`` used as an attribute (it is a method)."""
+    return _helper(task)
+
+
+def _helper(task: Task) -> float:
+    return float(len(task.key))  # type: ignore[arg-type]

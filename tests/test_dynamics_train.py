@@ -219,12 +219,14 @@ def test_kernel_probe_survives_a_residual_in_the_kernels_null_space(monkeypatch)
 
     model = MLP(input_dim=2, width=8, depth=1).init(seed=0)
     X = torch.randn(3, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-    q, _ = torch.linalg.qr(torch.randn(3, 3, dtype=torch.float64))
+    q, _ = torch.linalg.qr(
+        torch.randn(3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    )
     K = q @ torch.diag(torch.tensor([-1e-16, 1.0, 2.0], dtype=torch.float64)) @ q.T
     monkeypatch.setattr(probes_module, "ntk", lambda m, inputs: K)
     y = model(X).detach() - q[:, 0]  # residual = the eigenvector of the "negative" eigenvalue
     w = model.flat_params()
-    rec = probes_module.take_probes(
+    rec, _ = probes_module.take_probes(
         Probes(gradient=False, kernel=True),
         model,
         w,

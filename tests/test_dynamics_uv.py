@@ -18,7 +18,14 @@ import pytest
 import torch
 
 from wideproof.claims.lewkowycz2020 import uv_model
-from wideproof.dynamics import Probes, classify_phase, detect_catapults, gd, sharpness_product
+from wideproof.dynamics import (
+    Probes,
+    Trajectory,
+    classify_phase,
+    detect_catapults,
+    gd,
+    sharpness_product,
+)
 from wideproof.errors import NumericalError
 
 WIDTH = 1000
@@ -162,20 +169,19 @@ def test_uv_divergence_raises_or_stops() -> None:
     y = torch.zeros(1, dtype=torch.float64)
     with pytest.raises(NumericalError, match=r"diverged at step \d+"):
         gd(model, X1, y, eta=5.0 / lam0, steps=3000, loss="half_sum")
-    traj = gd(model, X1, y, eta=5.0 / lam0, steps=3000, loss="half_sum", on_divergence="stop")
+
+    def run(**rule: float) -> Trajectory:
+        return gd(
+            model, X1, y, eta=5.0 / lam0, steps=3000, loss="half_sum", on_divergence="stop", **rule
+        )
+
+    traj = run(divergence_factor=math.inf)  # no relative rule: runs to overflow
     assert traj.diverged and traj.status == "diverged"
     assert traj.diverged_at == traj.steps == len(traj.eta)
     assert not math.isfinite(traj.loss[-1])
     assert all(math.isfinite(v) for v in traj.loss[:-1])
-    stopped = gd(
-        model,
-        X1,
-        y,
-        eta=5.0 / lam0,
-        steps=3000,
-        loss="half_sum",
-        on_divergence="stop",
-        divergence_threshold=1e12,
-    )
+    stopped = run(divergence_threshold=1e12, divergence_factor=math.inf)
     assert stopped.diverged and 1e12 < stopped.loss[-1] < math.inf
     assert stopped.diverged_at is not None and stopped.diverged_at < traj.diverged_at
+    relative = run()  # the default relative rule, 1e6 x L0
+    assert relative.diverged and 1e6 * relative.loss[0] < relative.loss[-1] < math.inf

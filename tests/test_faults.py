@@ -368,7 +368,9 @@ def test_a_measure_raising_at_one_point_loses_no_other_point(tmp_path: Path) -> 
     tasks = grid.tasks(raising, args={"bad": [32, 1]})
     with ResultStore(path) as st:
         first = run_sweep(tasks, store=st, executor="threads:2")
-    assert first.failures == ("width=32 seed=1: ValueError: planted failure at width=32 seed=1",)
+    (failure,) = first.failures
+    assert failure.startswith("width=32 seed=1: ValueError: planted failure at width=32 seed=1")
+    assert failure.endswith("[in the measure: _fault_measures.py:26 in raising]")
     assert first.computed == 8 and len(_keys(path)) == 8
     _assert_points_are_the_measure(first.points)
     with ResultStore(path) as st:

@@ -2,13 +2,16 @@
 
 * ``wideproof list [--json]`` -- the registered claims (:func:`wideproof.claims.all`);
 * ``wideproof verify ID ... | --all [--profile quick|full] [--device cpu|cuda] [--executor E]
-  [--store PATH] [--seeds N] [--json]`` -- :meth:`Claim.verify` for each claim; exit 0 when all
+  [--store PATH] [--seeds N] [--json]`` -- :meth:`Claim.verify` for each claim (an ID with a
+  shell wildcard, ``cohen2021.*``, selects every matching claim); exit 0 when all
   HOLD, 1 when any FAILS or is INCONCLUSIVE;
 * ``wideproof table [ID ...] [--store PATH] [--format latex|markdown|csv|json] [--out FILE]
   [--wide] [--standalone] [--siunitx]`` -- :func:`wideproof.report.table_from_store` (no
   recomputation); the format defaults to the suffix of ``--out`` (``.tex .md .csv .json``);
+  ``--points`` lists the per-point values behind each verdict instead (markdown, csv, json);
 * ``wideproof plot ID --out FILE.(png|pdf|svg) [--store PATH] [--profile P]`` --
-  :func:`wideproof.report.plot_verdict` of the stored verdict;
+  :func:`wideproof.report.plot_verdict` of the stored verdict (a threshold or trajectory claim is
+  drawn from its stored points and series, without re-running);
 * ``wideproof store check|repair PATH`` -- :func:`wideproof.sweeps.check_store` lists the
   damaged rows (exit 1 when there are any), :func:`wideproof.sweeps.repair_store` backs the store
   up and drops them;
@@ -39,7 +42,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from .errors import ConfigError, WideproofError
 
 if TYPE_CHECKING:
+    from .claims import Claim, Verdict
     from .report import TableFormat
+    from .sweeps import Point, ResultStore
 
 __all__ = ["main"]
 
@@ -132,9 +137,12 @@ def _parser() -> _Parser:
     p.add_argument("--out", default=None, help="write to FILE instead of stdout")
     _latex_options(p)
     p.add_argument("--siunitx", action="store_true", help="LaTeX: numbers as siunitx \\num")
+    p.add_argument(
+        "--points", action="store_true", help="list the per-point values behind each verdict"
+    )
     p.set_defaults(run=_table)
 
-    p = sub.add_parser("plot", help="log-log plot of a stored verdict")
+    p = sub.add_parser("plot", help="plot a stored verdict (fit, threshold or trajectory)")
     p.add_argument("id", metavar="ID")
     p.add_argument("--out", required=True, help="FILE.png, FILE.pdf or FILE.svg")
     p.add_argument("--store", default=DEFAULT_STORE, help=f"result store (default {DEFAULT_STORE})")
@@ -213,12 +221,13 @@ def _verify(args: argparse.Namespace) -> int:
     if args.seeds is not None and not 1 <= args.seeds <= MAX_POINTS:
         raise ConfigError(f"--seeds {args.seeds} must be between 1 and {MAX_POINTS}")
     check_executor(args.executor, connect=True)
-    chosen = claims.all() if args.all else tuple(claims.get(i) for i in args.ids)
+    chosen = claims.all() if args.all else tuple(c for i in args.ids for c in _selected(i))
     for c in chosen:  # unknown profiles and unusable grids fail before anything runs
         check_grid = getattr(c.rule, "check_grid", None)
         grid = c.grid(args.profile, seeds=args.seeds)
         if check_grid is not None:
             check_grid(grid)
+        _check_family(c, args.profile)
     results: list[dict[str, Any]] = []
     verdicts = []
     with ResultStore(args.store) as store:
@@ -267,17 +276,68 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _stored_points(store: ResultStore, ids: list[str] | None) -> list[tuple[str, str, Point]]:
+    """``(claim id, profile, point)`` behind the latest stored verdict of each claim and profile."""
+    from . import claims
+
+    latest: dict[tuple[str, str], Any] = {}
+    for s in store.verdicts(ids):
+        key = (s.claim_id, s.profile)
+        if key not in latest or s.stored > latest[key].stored:
+            latest[key] = s
+    out: list[tuple[str, str, Point]] = []
+    for (claim_id, profile), s in sorted(latest.items()):
+        points = _points_of(store, claims.Verdict.from_json(s.verdict))
+        out.extend((claim_id, profile, p) for p in sorted(points, key=lambda p: (p.value, p.seed)))
+    return out
+
+
+def _check_family(claim: Claim, profile: str) -> None:
+    """Build the claim's family specs now, so a bug in a user's family is reported as that claim's
+    family's, with its frames, before any point runs (a ConfigError)."""
+    from .sweeps._execute import measure_frames
+
+    try:
+        claim.tasks(profile)
+    except WideproofError:
+        raise
+    except Exception as exc:
+        frames = measure_frames(exc, below=("_grid.py", "tasks"))
+        raise ConfigError(
+            f"claim {claim.id}: its family raised {type(exc).__name__}: {exc} [in the family: "
+            f"{frames}]"
+        ) from exc
+
+
+def _selected(pattern: str) -> tuple[Claim, ...]:
+    """The claim ``pattern`` names, or every claim matching it when it has a shell wildcard
+    (``cohen2021.*``); a wildcard that matches nothing is a ConfigError."""
+    import fnmatch
+
+    from . import claims
+
+    if not any(ch in pattern for ch in "*?["):
+        return (claims.get(pattern),)
+    found = tuple(c for c in claims.all() if fnmatch.fnmatchcase(c.id, pattern))
+    if not found:
+        raise ConfigError(f"no claim id matches {pattern!r}; `wideproof list` shows them all")
+    return found
+
+
 def _table(args: argparse.Namespace) -> int:
-    from .report import table_from_store
+    from .report import render_points, table_from_store
     from .sweeps import ResultStore
 
     fmt: TableFormat = args.format or _SUFFIX_FORMATS.get(
         Path(args.out or "").suffix.lower(), "markdown"
     )
     with ResultStore(args.store, readonly=True) as store:
-        text = table_from_store(store, args.ids or None).render(
-            fmt, wide=args.wide, standalone=args.standalone, siunitx=args.siunitx
-        )
+        if args.points:
+            text = render_points(_stored_points(store, args.ids or None), fmt)
+        else:
+            text = table_from_store(store, args.ids or None).render(
+                fmt, wide=args.wide, standalone=args.standalone, siunitx=args.siunitx
+            )
     _emit(text, args.out)
     return 0
 
@@ -294,15 +354,37 @@ def _plot(args: argparse.Namespace) -> int:
             for s in store.verdicts([args.id])
             if args.profile is None or s.profile == args.profile
         ]
-    if not stored:
-        which = f" (profile {args.profile})" if args.profile else ""
-        raise ConfigError(
-            f"no stored verdict for {args.id}{which} in {args.store}; run `wideproof verify` first"
-        )
-    latest = max(stored, key=lambda s: s.stored)
-    path = plot_verdict(claims.Verdict.from_json(latest.verdict), args.out)
+        if not stored:
+            which = f" (profile {args.profile})" if args.profile else ""
+            raise ConfigError(
+                f"no stored verdict for {args.id}{which} in {args.store}; "
+                "run `wideproof verify` first"
+            )
+        latest = max(stored, key=lambda s: s.stored)
+        verdict = claims.Verdict.from_json(latest.verdict)
+        path = plot_verdict(verdict, args.out, points=lambda: _points_of(store, verdict))
     print(path)
     return 0
+
+
+def _points_of(store: ResultStore, verdict: Verdict) -> list[Point]:
+    """The stored points behind ``verdict``: its claim's tasks at the verdict's profile, seeds,
+    dtype and device (a threshold or trajectory plot needs them; a fit plot does not)."""
+    from . import claims
+
+    ev = verdict.evidence
+    claim = claims.get(verdict.claim_id)
+    seeds = set(ev.get("seeds", ()))
+    tasks = [
+        t
+        for t in claim.tasks(
+            str(ev.get("profile", "quick")),
+            dtype=str(ev.get("dtype", "float64")),
+            device=str(ev.get("device", "cpu")),
+        )
+        if not seeds or t.seed in seeds
+    ]
+    return list(store.get_many([t.key() for t in tasks]).values())
 
 
 def _store(args: argparse.Namespace) -> int:

@@ -140,6 +140,7 @@ def uv_phase_run(task: Task) -> dict[str, float]:
         probes=Probes(every=None, gradient=False, kernel=True),
         on_divergence="stop",
         divergence_threshold=float(task.args["divergence"]),
+        divergence_factor=math.inf,  # the declared absolute threshold is the rule here
         stop_ratio=float(task.args["stop_ratio"]),
     )
     phase = classify_phase(traj, noise_floor=rounding_floor(width, lam0))

@@ -29,7 +29,19 @@ With residuals :math:`r = F(w_t) - y` (flattened, length :math:`nk`), the tangen
   :math:`\rho(G(f_t), G^*) = \langle G(f_t),G^*\rangle_F/(\|G(f_t)\|_F\|G^*\|_F)` with
   :math:`G(f) = \frac1N\sum_j\nabla_xf(x_j)\nabla_xf(x_j)^T` over ``agop_inputs`` (Zhu et
   al. 2024, "Catapults in SGD", arXiv 2306.04815, Def. 2);
-* ``outputs`` -- :math:`F(w_t)` on the training inputs.
+* ``outputs`` -- :math:`F(w_t)` on the training inputs;
+* ``sharpness`` -- :math:`\lambda_{\max}(\nabla^2\mathcal L(w_t))`, the top eigenvalue of the
+  *loss* Hessian in the run's convention (Gauss-Newton term plus the residual-weighted model
+  Hessian, not the kernel's :math:`c\,\lambda_{\max}(K)`), by Lanczos
+  (:func:`wideproof.linalg.lanczos`) with ``sharpness_error`` the certified bound on its error
+  and ``sharpness_matvecs`` the Hessian-vector products it cost.  Each probe after the first starts
+  from the previous probe's top Ritz vector plus a tenth of a fixed random unit vector (so no
+  direction has zero weight in the Krylov space); the bound is a-posteriori, so the warm start
+  changes the cost, never the certificate.  Cohen, Kaur, Li, Kolter & Talwalkar 2021
+  (arXiv:2103.00065) call :math:`\eta\cdot` ``sharpness`` :math:`\approx 2` the *edge of
+  stability*;
+* ``custom`` -- ``{name: fn(model_t)}`` for any user function of the model at :math:`w_t`
+  returning a float.
 
 Eigenvectors of a repeated eigenvalue are not unique, so the individual :math:`\Pi_i` are only
 meaningful where :math:`\lambda_i` is simple; the sum over :math:`i\le s` is meaningful whenever
@@ -38,7 +50,9 @@ meaningful where :math:`\lambda_i` is simple; the sum over :math:`i\le s` is mea
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import torch
@@ -48,12 +62,12 @@ from .._validate import positive_int
 from ..errors import ConfigError
 from ..families import Model
 from ..features import matrix_cosine
-from ..linalg import LossConvention
+from ..linalg import LossConvention, lanczos, loss_hessian
 from ..measures import agop, ntk
 from ._loss import loss_and_grad
 from ._thresholds import convention_factor
 
-__all__ = ["ProbeRecord", "Probes"]
+__all__ = ["ProbeRecord", "Probes", "sharpness"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,10 @@ class Probes:
         outputs: record :math:`F(w_t)`.
         agop_target: :math:`G^*` (``d x d``); when given, record the AGOP alignment.
         agop_inputs: the inputs of the AGOP (default: the training inputs).
+        sharpness: record the loss-Hessian :math:`\\lambda_{\\max}` with its error bound.
+        sharpness_tol: the relative Lanczos residual at which the sharpness stops.
+        custom: ``{name: fn}``; each ``fn(model_t) -> float`` is recorded under ``name`` and read
+            with ``trajectory.series(name)``.
     """
 
     every: int | None = 1
@@ -79,6 +97,11 @@ class Probes:
     outputs: bool = False
     agop_target: Tensor | None = field(default=None, compare=False, repr=False)
     agop_inputs: Tensor | None = field(default=None, compare=False, repr=False)
+    sharpness: bool = False
+    sharpness_tol: float = 1e-6
+    custom: Mapping[str, Callable[[Model], float]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.every is not None and (
@@ -98,6 +121,18 @@ class Probes:
                 raise ConfigError("agop_inputs is only used together with agop_target")
             if not isinstance(self.agop_inputs, Tensor) or self.agop_inputs.dim() != 2:
                 raise ConfigError("agop_inputs must be a tensor of shape (N, d)")
+        if not (isinstance(self.sharpness_tol, float) and 0 < self.sharpness_tol < 1):
+            raise ConfigError(f"sharpness_tol={self.sharpness_tol!r} must be a float in (0, 1)")
+        if not isinstance(self.custom, Mapping):
+            raise ConfigError("custom must be a mapping {name: fn(model) -> float}")
+        builtin = {f.name for f in dataclasses.fields(ProbeRecord)}
+        for name, fn in self.custom.items():
+            if not isinstance(name, str) or not name.isidentifier() or name in builtin:
+                raise ConfigError(
+                    f"custom probe name {name!r} must be an identifier other than {sorted(builtin)}"
+                )
+            if not callable(fn):
+                raise ConfigError(f"custom probe {name!r} is not callable")
 
     def due(self, step: int) -> bool:
         """Whether ``step`` is a regular probe step (the last state is probed regardless)."""
@@ -122,6 +157,10 @@ class ProbeRecord:
     mean_grad_cosine: float | None = None
     agop_alignment: float | None = None
     outputs: tuple[float, ...] | None = None
+    sharpness: float | None = None
+    sharpness_error: float | None = None
+    sharpness_matvecs: int | None = None
+    custom: dict[str, float] = field(default_factory=dict)
 
     @property
     def top_loss(self) -> float | None:
@@ -141,11 +180,14 @@ def take_probes(
     loss: LossConvention,
     loss_value: float,
     grad: Tensor | None,
-) -> ProbeRecord:
+    warm: Tensor | None = None,
+) -> tuple[ProbeRecord, Tensor | None]:
     """Measure the configured probes at the flat parameters ``w``.
 
     ``grad`` is the full-loss gradient when the caller already has it (full-batch GD); otherwise
-    it is computed here when the gradient probe is on.
+    it is computed here when the gradient probe is on.  ``warm`` is the previous probe's top Ritz
+    vector of the loss Hessian; the second value returned is this probe's (``None`` without the
+    sharpness probe), to pass as ``warm`` to the next one.
     """
     model_t = model.with_params(w)
     factor = convention_factor(loss, X.shape[0])
@@ -185,4 +227,52 @@ def take_probes(
         inputs = X if probes.agop_inputs is None else probes.agop_inputs.to(X)
         G = agop(lambda x: model_t.apply(params, x), inputs)
         record = replace(record, agop_alignment=matrix_cosine(G, probes.agop_target.to(G)))
-    return record
+    if probes.custom:
+        record = replace(record, custom=_custom(probes.custom, model_t, step))
+    if not probes.sharpness:
+        return record, None
+    value, error, matvecs, ritz = sharpness(model_t, X, y, loss, probes.sharpness_tol, warm)
+    record = replace(record, sharpness=value, sharpness_error=error, sharpness_matvecs=matvecs)
+    return record, ritz
+
+
+WARM_MIX = 0.1
+"""Weight of the fixed random unit vector added to a warm start (see the module docstring)."""
+
+
+def sharpness(
+    model: Model,
+    X: Tensor,
+    y: Tensor,
+    loss: LossConvention,
+    tol: float,
+    warm: Tensor | None = None,
+) -> tuple[float, float, int, Tensor]:
+    """:math:`\\lambda_{\\max}` of the loss Hessian at the model's parameters, its error bound, the
+    Hessian-vector products it cost and its Ritz vector; Lanczos from ``warm`` (mixed with a
+    random vector) when given, else from a random vector."""
+    op = loss_hessian(model, X, y, loss)
+    start = None
+    if warm is not None:
+        gen = torch.Generator().manual_seed(0)
+        noise = torch.randn(op.size, generator=gen, dtype=torch.float64).to(warm)
+        start = warm / warm.norm() + WARM_MIX * noise / noise.norm()
+    spec = lanczos(op, k_top=1, k_bottom=0, tol=tol, return_vectors=True, v0=start)
+    assert spec.eigenvectors is not None  # return_vectors=True keeps them
+    return spec.eigenvalues[-1], spec.error_bounds[-1], spec.matvecs, spec.eigenvectors[:, -1]
+
+
+def _custom(
+    fns: Mapping[str, Callable[[Model], float]], model: Model, step: int
+) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for name, fn in fns.items():
+        value = fn(model)
+        try:
+            out[name] = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"custom probe {name!r} returned {type(value).__name__} at step {step}; "
+                "it must return a float"
+            ) from None
+    return out

@@ -13,7 +13,9 @@ batch of size :math:`b` has :math:`\eta_{crit}(B) = b/\lambda_{\max}(K_B)`, so s
 super-critical first.
 
 Divergence: at every step the full loss, and the gradient used for the update, are checked; a
-non-finite value or a loss above ``divergence_threshold`` either raises
+non-finite value, a loss above ``divergence_factor`` :math:`\cdot\,\mathcal L(w_0)` (relative,
+default :data:`DIVERGENCE_FACTOR` :math:`=10^6`; ``math.inf`` turns it off) or a loss above
+``divergence_threshold`` (absolute, default off) either raises
 :class:`~wideproof.errors.NumericalError` naming the step (``on_divergence="raise"``) or ends the
 run with ``status="diverged"`` (``on_divergence="stop"``).
 """
@@ -39,9 +41,13 @@ from ._schedules import Constant, Schedule, ScheduleContext
 from ._thresholds import convention_factor, eta_crit
 from ._trajectory import Status, Trajectory
 
-__all__ = ["OnDivergence", "gd", "sgd"]
+__all__ = ["DIVERGENCE_FACTOR", "OnDivergence", "gd", "sgd"]
 
 OnDivergence = Literal["raise", "stop"]
+
+DIVERGENCE_FACTOR = 1e6
+"""Default relative divergence rule: a loss above this many times the initial loss has blown up
+(a catapult spike is a few orders of magnitude at most; Lewkowycz et al. 2020, arXiv:2003.02218)."""
 
 
 def _batches(n: int, batch_size: int, seed: int) -> Iterator[Tensor]:
@@ -77,6 +83,7 @@ def _run(
     probes: Probes,
     on_divergence: OnDivergence,
     divergence_threshold: float,
+    divergence_factor: float,
     stop_ratio: float | None,
 ) -> Trajectory:
     X, y = checked_data(model, X, y)
@@ -88,6 +95,8 @@ def _run(
         raise ConfigError(f"on_divergence={on_divergence!r} is not one of 'raise', 'stop'")
     if not divergence_threshold > 0:
         raise ConfigError(f"divergence_threshold={divergence_threshold!r} must be positive")
+    if not divergence_factor > 1:
+        raise ConfigError(f"divergence_factor={divergence_factor!r} must exceed 1")
     if stop_ratio is not None and not 0 < stop_ratio < 1:
         raise ConfigError(f"stop_ratio={stop_ratio!r} must lie in (0, 1)")
     if not isinstance(probes, Probes):
@@ -101,6 +110,7 @@ def _run(
     rates: list[float] = []
     batch_losses: list[float] = []
     records: list[ProbeRecord] = []
+    ritz: Tensor | None = None  # the last sharpness probe's Ritz vector: the next warm start
     path = 0.0
     status: Status = "completed"
     diverged_at: int | None = None
@@ -115,18 +125,30 @@ def _run(
         else:  # the full gradient is needed only by a probe, which computes it itself
             value, full_grad = loss_value(model, w, X, y, loss), None
         losses.append(value)
-        if not math.isfinite(value) or value > divergence_threshold:
-            diverge(t, f"loss = {value!r} (threshold {divergence_threshold!r})")
+        limit = divergence_threshold
+        if t and losses[0] > 0:  # the relative rule needs a positive initial loss
+            limit = min(limit, divergence_factor * losses[0])
+        if not math.isfinite(value) or value > limit:
+            diverge(t, f"loss = {value!r} (threshold {limit!r})")
             status, diverged_at = "diverged", t
             break
         converged = stop_ratio is not None and value <= stop_ratio * losses[0]
         last = t == steps or converged
         if probes.due(t) or last:
-            records.append(
-                take_probes(
-                    probes, model, w, w0, X, y, step=t, loss=loss, loss_value=value, grad=full_grad
-                )
+            record, ritz = take_probes(
+                probes,
+                model,
+                w,
+                w0,
+                X,
+                y,
+                step=t,
+                loss=loss,
+                loss_value=value,
+                grad=full_grad,
+                warm=ritz,
             )
+            records.append(record)
         if last:
             status = "converged" if converged else "completed"
             break
@@ -181,6 +203,7 @@ def gd(
     probes: Probes | None = None,
     on_divergence: OnDivergence = "raise",
     divergence_threshold: float = math.inf,
+    divergence_factor: float = DIVERGENCE_FACTOR,
     stop_ratio: float | None = None,
 ) -> Trajectory:
     """Full-batch gradient descent for ``steps`` updates from the model's parameters.
@@ -195,6 +218,8 @@ def gd(
         probes: what to record (default: loss, gradient norm and distance at every step).
         on_divergence: ``"raise"`` (:class:`NumericalError` naming the step) or ``"stop"``.
         divergence_threshold: a finite loss above this also counts as divergence.
+        divergence_factor: a loss above this many times :math:`\\mathcal L(w_0)` counts as
+            divergence (default :data:`DIVERGENCE_FACTOR`; ``math.inf`` turns the rule off).
         stop_ratio: stop early once :math:`\\mathcal L(w_t)\\le` ``stop_ratio``
             :math:`\\cdot\\,\\mathcal L(w_0)`.
     """
@@ -210,6 +235,7 @@ def gd(
         probes=Probes() if probes is None else probes,
         on_divergence=on_divergence,
         divergence_threshold=divergence_threshold,
+        divergence_factor=divergence_factor,
         stop_ratio=stop_ratio,
     )
 
@@ -227,6 +253,7 @@ def sgd(
     probes: Probes | None = None,
     on_divergence: OnDivergence = "raise",
     divergence_threshold: float = math.inf,
+    divergence_factor: float = DIVERGENCE_FACTOR,
     stop_ratio: float | None = None,
 ) -> Trajectory:
     """Mini-batch SGD (batches of ``batch_size`` without replacement, order from ``seed``).
@@ -251,5 +278,6 @@ def sgd(
         probes=Probes() if probes is None else probes,
         on_divergence=on_divergence,
         divergence_threshold=divergence_threshold,
+        divergence_factor=divergence_factor,
         stop_ratio=stop_ratio,
     )

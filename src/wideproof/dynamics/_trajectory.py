@@ -81,10 +81,16 @@ class Trajectory:
         return convention_factor(self.loss_convention, self.n_samples)
 
     def series(self, name: str) -> tuple[Any, ...]:
-        """One probe across the probe steps, e.g. ``series("lambda_max")``."""
-        if name not in _SERIES:
-            raise ConfigError(f"name={name!r} is not a probe; choose from {', '.join(_SERIES)}")
-        values = tuple(getattr(p, name) for p in self.probes)
+        """One probe across the probe steps, e.g. ``series("sharpness")`` beside
+        ``series("step")``; a custom probe by its name."""
+        custom = {k for p in self.probes for k in p.custom}
+        if name in _SERIES and name != "custom":
+            values = tuple(getattr(p, name) for p in self.probes)
+        elif name in custom:
+            values = tuple(p.custom.get(name) for p in self.probes)
+        else:
+            known = ", ".join(sorted((set(_SERIES) - {"custom"}) | custom))
+            raise ConfigError(f"name={name!r} is not a probe; choose from {known}")
         if any(v is None for v in values):
             raise ConfigError(f"the probe {name!r} was not recorded in this run")
         return values
@@ -96,10 +102,25 @@ class Trajectory:
         return self.eta[min(step, len(self.eta) - 1)]
 
     def sharpness_products(self) -> tuple[float, ...]:
-        """:math:`c\\,\\eta_t\\,\\lambda_{\\max}(K(w_t))` per probe (2 = stability edge)."""
+        """:math:`c\\,\\eta_t\\,\\lambda_{\\max}(K(w_t))` per probe: the step times the top
+        eigenvalue of the Gauss-Newton matrix :math:`cJ^TJ` (equal to :math:`c\\,\\lambda_{\\max}(K)`),
+        from the kernel probe.
+
+        It is the stability product of the *linearized* model (2 = the critical rate of
+        :func:`~wideproof.dynamics.eta_crit`), not of the loss Hessian, which adds the
+        residual-weighted model Hessian; for the edge of stability of the loss use
+        :meth:`edge_products`.
+        """
         lam = self.series("lambda_max")
         c = self.convention_factor
         return tuple(c * self.rate_at(p.step) * v for p, v in zip(self.probes, lam, strict=True))
+
+    def edge_products(self) -> tuple[float, ...]:
+        """:math:`\\eta_t\\,\\lambda_{\\max}(\\nabla^2\\mathcal L(w_t))` per probe, from the sharpness
+        probe: GD on a quadratic with this Hessian is stable iff it is :math:`\\le 2`; Cohen et al.
+        2021 (arXiv:2103.00065) find it rises to 2 and hovers there (the edge of stability)."""
+        lam = self.series("sharpness")
+        return tuple(self.rate_at(p.step) * v for p, v in zip(self.probes, lam, strict=True))
 
     def pl_ratios(self) -> tuple[float, ...]:
         """The PL* ratio at the probe steps.

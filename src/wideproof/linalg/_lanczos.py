@@ -135,6 +135,16 @@ def _random_unit(
     return unit
 
 
+def _given_start(v0: Tensor, op: LinearOperator) -> Tensor:
+    if not isinstance(v0, Tensor) or v0.shape != (op.size,) or not bool(torch.isfinite(v0).all()):
+        raise ConfigError(f"v0 must be a finite tensor of shape ({op.size},)")
+    v = v0.detach().to(dtype=op.dtype, device=op.device)
+    if float(v.norm()) == 0.0:
+        raise ConfigError("v0 must be non-zero")
+    unit: Tensor = v / v.norm()
+    return unit
+
+
 def lanczos(
     op: LinearOperator,
     *,
@@ -146,6 +156,7 @@ def lanczos(
     seed: int = 0,
     return_vectors: bool = False,
     reference: Operator | None = None,
+    v0: Tensor | None = None,
 ) -> Spectrum:
     r"""The ``k_bottom`` smallest and ``k_top`` largest eigenvalues of a symmetric operator.
 
@@ -155,6 +166,9 @@ def lanczos(
     or a function building it (called once, at the end): the certificate's products are then
     taken in float64, so for a float32 ``op`` the bounds cover the exact float64 operator instead
     of carrying float32 rounding.  ``matvecs`` counts the products of both.
+
+    ``v0``: the start vector (normalized here; default a random one from ``seed``), e.g. a Ritz
+    vector of a nearby operator to warm-start a sequence of solves.
     """
     check_solver_operator(op)
     n = op.size
@@ -185,6 +199,7 @@ def lanczos(
         np.random.default_rng([seed, START_STREAM]),
         budget,
         _REORTHOGONALIZE and (max(k_top, k_bottom) > 1 or cap == n),
+        None if v0 is None else _given_start(v0, op),
     )
     values, vectors, steps = _solve(plan, None, k_top, k_bottom, 0.0)
     want = min(n, k_top + k_bottom)
@@ -223,6 +238,7 @@ class _Plan:
     rng: np.random.Generator
     budget: _Budget
     reorthogonalize: bool
+    v0: Tensor | None  # the first run's start vector (later probes start at random)
 
 
 @dataclass
@@ -289,7 +305,10 @@ def _solve(
     op, budget = plan.op, plan.budget
     dim = op.size - (0 if locked is None else locked.shape[1])
     like = torch.empty(0, dtype=op.dtype, device=op.device)
-    v = _random_unit(op.size, like, plan.rng, None, locked)
+    if locked is None and plan.v0 is not None:
+        v = plan.v0
+    else:
+        v = _random_unit(op.size, like, plan.rng, None, locked)
     steps = 0
     while True:
         run = _run(plan, v, dim, locked, k_top, k_bottom, known)

@@ -11,6 +11,7 @@ and the predicted slope is drawn through the same pivot.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +19,22 @@ import numpy as np
 
 from ..claims import Verdict
 from ..errors import ConfigError
-from ..sweeps import ExponentFit
+from ..sweeps import ExponentFit, Point
+from ._trajectory_plot import plot_points
 
 __all__ = ["PLOT_SUFFIXES", "plot_verdict"]
 
 PLOT_SUFFIXES: tuple[str, ...] = (".png", ".pdf", ".svg")
 
 
-def plot_verdict(verdict: Verdict, out: str | Path) -> Path:
+def plot_verdict(
+    verdict: Verdict, out: str | Path, points: Callable[[], Sequence[Point]] | None = None
+) -> Path:
     """Draw ``verdict`` into ``out`` (``.png``, ``.pdf`` or ``.svg``); return the path.
 
-    A compound verdict (``evidence["parts"]``) gets one panel per part that holds a fit.
+    A compound verdict (``evidence["parts"]``) gets one panel per part that holds a fit.  A verdict
+    without a fit (a threshold, band or trajectory claim) is drawn from its stored points, which
+    ``points`` loads (:func:`wideproof.report.plot_points`).
     """
     path = Path(out)
     if path.suffix.lower() not in PLOT_SUFFIXES:
@@ -36,6 +42,8 @@ def plot_verdict(verdict: Verdict, out: str | Path) -> Path:
     if not path.parent.is_dir():
         raise ConfigError(f"out={str(out)!r}: {path.parent} is not an existing directory")
     panels = _fitted_panels(verdict)
+    if not panels and points is not None:
+        return plot_points(verdict, points(), path)
     if not panels:
         raise ConfigError(
             f"claim {verdict.claim_id} has no exponent fit to plot (its rule is not a fit)"

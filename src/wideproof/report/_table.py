@@ -180,6 +180,16 @@ def number(x: float) -> str:
     return f"{x:.{DIGITS}g}" if math.isfinite(x) else "--"
 
 
+def threshold(x: float) -> str:
+    """A declared value (a rule's threshold or prediction): :func:`number`, unless that rounds it,
+    then up to 6 significant digits (``1.001`` stays ``1.001``, not ``1``)."""
+    short = number(x)
+    if not math.isfinite(x) or float(short) == x:
+        return short
+    exact = f"{x:.6g}"
+    return exact if float(exact) == x else short
+
+
 def _jsonable(value: Any) -> Any:
     return float_to_json(value) if isinstance(value, float) else value
 
@@ -192,7 +202,7 @@ def _cells(r: Row, escape: Any) -> list[str]:
         escape(r.claim_id),
         escape(r.profile),
         escape(r.statistic),
-        num(r.predicted),
+        threshold(r.predicted),
         num(r.measured),
         ci,
         escape(level),

@@ -15,7 +15,9 @@ executor's; this module only submits, collects and commits.
 
 Faults, handled as a job runner would: each finished point is committed as it arrives, whatever
 happens to the others; a point whose measure raises (any ``Exception``) is a failure recorded in
-:attr:`SweepResult.failures`, not stored, and tried again by the next run.  Local worker processes
+:attr:`SweepResult.failures` -- naming the point, the exception and the measure's own innermost
+frames (:func:`measure_frames`), so a bug in a measure is blamed on the measure -- not stored,
+and tried again by the next run.  Local worker processes
 ignore SIGINT (Ctrl-C is the main process's to handle, so no worker prints a traceback) and die
 with the main process however it ends, SIGKILL included: a watchdog thread in each worker polls
 the main process every :data:`WATCHDOG_PERIOD_S` seconds, and on Linux a parent-death signal
@@ -32,11 +34,13 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import re
 import signal
 import socket
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -322,6 +326,8 @@ def _collect(
                     why = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                     if not isinstance(exc, NumericalError):
                         why = f"{type(exc).__name__}: {why}" if why else type(exc).__name__
+                        frames = measure_frames(exc)
+                        why += f" [in the measure: {frames}]" if frames else ""
                     failures.append(f"{where}: {why}")
                     report(f"{where}: failed ({why})")
                     continue
@@ -331,6 +337,34 @@ def _collect(
     finally:
         for fut in pending:
             fut.cancel()
+
+
+_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
+MEASURE_FRAMES = 4
+"""How many of the innermost frames below the measure call a failure line names."""
+
+
+def measure_frames(exc: BaseException, below: tuple[str, str] = ("_task.py", "compute")) -> str:
+    """The measure's own traceback of ``exc``: the frames below :func:`compute`'s call of the
+    measure (innermost :data:`MEASURE_FRAMES`), as ``file.py:line in function`` joined by ``->``;
+    ``below`` = ``(file suffix, function)`` of another caller (a family's, say) instead.
+
+    A worker process's traceback arrives as the text of ``exc.__cause__`` (``concurrent.futures``
+    attaches it); a thread's is ``exc.__traceback__``.  Empty when the exception did not come from
+    inside the measure (a pickling or store error, say), so that such a failure blames nothing in
+    the user's code."""
+    cause = exc.__cause__
+    if cause is not None and type(cause).__name__ == "_RemoteTraceback":
+        frames = [(f, int(n), fn) for f, n, fn in _FRAME.findall(str(cause))]
+    else:
+        frames = [
+            (f.filename, f.lineno or 0, f.name) for f in traceback.extract_tb(exc.__traceback__)
+        ]
+    calls = [i for i, (f, _, fn) in enumerate(frames) if fn == below[1] and f.endswith(below[0])]
+    if not calls:
+        return ""
+    inner = frames[calls[-1] + 1 :][-MEASURE_FRAMES:]
+    return " -> ".join(f"{os.path.basename(f)}:{n} in {fn}" for f, n, fn in inner)
 
 
 def _reporter(

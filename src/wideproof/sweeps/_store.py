@@ -164,7 +164,14 @@ class ResultStore:
 
     # -- points ---------------------------------------------------------------------------
     def get_many(self, keys: Sequence[str]) -> dict[str, Point]:
-        """The valid stored points among ``keys``, by key (damaged rows are reported, skipped)."""
+        """The valid stored points among ``keys``, by key (damaged rows are reported, skipped).
+
+        A key that is not a string is the caller's error, named as such (``task.key`` is a
+        method: the key is ``task.key()``), not a failure of the store."""
+        bad = next((k for k in keys if not isinstance(k, str)), None)
+        if bad is not None:
+            hint = " (call it: task.key())" if callable(bad) else ""
+            raise ConfigError(f"store keys must be str; got {type(bad).__name__}{hint}")
         found: dict[str, Point] = {}
         with self._errors("read"):
             for start in range(0, len(keys), _CHUNK):

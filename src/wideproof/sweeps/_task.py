@@ -6,6 +6,11 @@ process (or on a Dask worker), so it must be importable by name; it returns one
 dynamics measure may report ``{"final_loss": 0.01, "catapult": True}``).  Floats and booleans are
 recorded as an ``Estimate`` with ``error_bound=inf`` ("no certificate") and ``method="reported"``.
 
+A measure may also return *series*: an observation whose value is a sequence of numbers (a
+per-step trajectory such as ``{"step": [0, 20, ...], "ratio": [0.4, ...]}``).  Series are stored
+with the point (:attr:`Point.series`, non-finite entries as strings), so plots and tables reuse
+them without re-running; rules decide on the scalar observations, of which a point needs one.
+
 Non-finite observations: ``inf`` and ``-inf`` are values (stored as the strings ``"inf"`` and
 ``"-inf"``, see :mod:`wideproof.sweeps._json`).  A NaN among several named observations marks one
 that is undefined at this point (``jump_iteration`` of a run with no jump); the claim's rule
@@ -27,14 +32,14 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, NumericalError
 from ..results import Estimate
-from ._json import canonical
+from ._json import canonical, float_from_json, float_to_json
 
 if TYPE_CHECKING:
     import torch
@@ -44,7 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["Measure", "Observation", "Point", "Task", "compute", "measure_name"]
 
 Observation = Estimate | float | bool
-Measure = Callable[["Task"], Observation | Mapping[str, Observation]]
+Measure = Callable[["Task"], Observation | Mapping[str, Observation | Sequence[float]]]
 DTYPES: tuple[str, ...] = ("float64", "float32", "bfloat16")
 DEFAULT_OBSERVATION = "value"
 
@@ -143,9 +148,10 @@ class Point:
     seed: int
     observations: Mapping[str, Estimate]
     provenance: Mapping[str, Any]
+    series: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "key": self.key,
             "knob": self.knob,
             "value": self.value,
@@ -153,12 +159,18 @@ class Point:
             "observations": {k: e.to_json() for k, e in self.observations.items()},
             "provenance": dict(self.provenance),
         }
+        if self.series:  # absent when empty, so points without series keep their stored form
+            out["series"] = {k: [float_to_json(x) for x in v] for k, v in self.series.items()}
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Point:
         """Inverse of :meth:`to_json`; ``ValueError`` naming the field for anything malformed."""
-        if not isinstance(data, Mapping) or set(data) != _POINT_FIELDS:
-            raise ValueError(f"a point has exactly the fields {', '.join(sorted(_POINT_FIELDS))}")
+        if not isinstance(data, Mapping) or set(data) - {"series"} != _POINT_FIELDS:
+            raise ValueError(
+                f"a point has exactly the fields {', '.join(sorted(_POINT_FIELDS))} (and series)"
+            )
+        series = data.get("series", {})
         key, knob, value, seed = data["key"], data["knob"], data["value"], data["seed"]
         observations, provenance = data["observations"], data["provenance"]
         checks = {
@@ -170,6 +182,10 @@ class Point:
             and bool(observations)
             and all(_is_estimate_json(e) for e in observations.values()),
             "provenance": isinstance(provenance, Mapping),
+            "series": isinstance(series, Mapping)
+            and all(
+                isinstance(v, list) and all(_is_float_json(x) for x in v) for v in series.values()
+            ),
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
@@ -181,7 +197,14 @@ class Point:
             seed=seed,
             observations={str(k): Estimate.from_json(v) for k, v in observations.items()},
             provenance=dict(provenance),
+            series={str(k): tuple(float_from_json(x) for x in v) for k, v in series.items()},
         )
+
+
+def _is_float_json(x: object) -> bool:
+    if isinstance(x, str):
+        return x in _NON_FINITE
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 _POINT_FIELDS = frozenset({"key", "knob", "value", "seed", "observations", "provenance"})
@@ -223,7 +246,7 @@ def compute(task: Task) -> Point:
     started = time.time()
     raw = task.measure(task)
     seconds = time.time() - started
-    observations = _normalize(raw, task)
+    observations, series = _normalize(raw, task)
     return Point(
         key=task.key(),
         knob=task.knob,
@@ -238,12 +261,14 @@ def compute(task: Task) -> Point:
             "python": sys.version.split()[0],
             "torch": torch.__version__,
         },
+        series=series,
     )
 
 
-def _normalize(raw: object, task: Task) -> dict[str, Estimate]:
+def _normalize(raw: object, task: Task) -> tuple[dict[str, Estimate], dict[str, tuple[float, ...]]]:
     items = raw.items() if isinstance(raw, Mapping) else [(DEFAULT_OBSERVATION, raw)]
     out: dict[str, Estimate] = {}
+    series: dict[str, tuple[float, ...]] = {}
     for name, obs in items:
         if isinstance(obs, Estimate):
             out[str(name)] = obs
@@ -256,10 +281,14 @@ def _normalize(raw: object, task: Task) -> dict[str, Estimate]:
                 dtype=task.dtype,
                 device=task.device,
             )
+        elif isinstance(obs, (list, tuple)) and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in obs
+        ):
+            series[str(name)] = tuple(float(x) for x in obs)
         else:
             raise ConfigError(
                 f"measure {measure_name(task.measure)} returned {type(obs).__name__} for "
-                f"{name!r}; expected an Estimate, a float or a bool"
+                f"{name!r}; expected an Estimate, a float, a bool or a sequence of floats"
             )
     if not out:
         raise ConfigError(f"measure {measure_name(task.measure)} returned no observations")
@@ -268,4 +297,4 @@ def _normalize(raw: object, task: Task) -> dict[str, Estimate]:
             f"measure {measure_name(task.measure)} returned NaN for "
             f"{', '.join(map(repr, sorted(out)))}"
         )
-    return out
+    return out, series
