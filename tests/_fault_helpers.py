@@ -5,9 +5,11 @@ Loaded by the registry through ``WIDEPROOF_CLAIMS=_fault_helpers`` in the subpro
 
 from __future__ import annotations
 
+import math
+
 from _fault_measures import napping
 
-from wideproof.claims import Claim, ExponentRule, Profile
+from wideproof.claims import Claim, ExponentRule, Profile, ThresholdRule
 
 WIDTHS = (16, 32, 64, 128, 256, 512, 1024, 2048)
 
@@ -24,13 +26,13 @@ NAPPING = Claim(
 )
 
 UNBOUNDED = Claim(
-    id="faults.unbounded-band",
+    id="faults.unbounded-threshold",
     paper="synthetic",
-    statement="the exponent of y is at least -1 (an exponent band open above)",
+    statement="the largest y is at most +inf (a threshold at infinity, stored and printed)",
     knob="width",
     measure=napping,
     measure_args={"a": -0.5, "sleep": 0.0},
-    rule=ExponentRule("value", predicted=0.0, margin=1.0, form="lower", excludes=()),
+    rule=ThresholdRule("value", aggregate="max", at_most=math.inf),
     profiles=dict.fromkeys(("quick", "full"), Profile(WIDTHS[:4], tuple(range(3)))),
 )
 

@@ -417,18 +417,19 @@ def test_dask_worker_killed_mid_sweep_loses_no_point(tmp_path: Path) -> None:
 
 
 def test_strict_json_for_infinite_evidence(tmp_path: Path, capsys, monkeypatch) -> None:
-    """An exponent band open above (high = inf) is written as the string "inf", never Infinity."""
+    """A threshold at infinity (the verdict's prediction) is written as the string "inf", never
+    Infinity."""
     monkeypatch.setenv("WIDEPROOF_CLAIMS", "_fault_helpers")
     store = tmp_path / "s.sqlite"
-    argv = ["verify", "faults.unbounded-band", "--json", "--store", str(store)]
+    argv = ["verify", "faults.unbounded-threshold", "--json", "--store", str(store)]
     assert main([*argv, "--executor", "threads:1"]) == 0
     out = capsys.readouterr().out
     doc = loads(out)  # strict: rejects Infinity and NaN tokens
-    assert doc["verdicts"][0]["evidence"]["band"] == [-1.0, "inf"]
+    assert doc["verdicts"][0]["predicted"] == "inf"
     with sqlite3.connect(store) as db:
         texts = [t for (t,) in db.execute("SELECT verdict FROM verdicts")]
         texts += [t for (t,) in db.execute("SELECT point FROM points")]
     for text in texts:
         loads(text)
         assert "Infinity" not in text and "NaN" not in text
-    assert math.isinf(float(loads(texts[0])["evidence"]["band"][1]))
+    assert math.isinf(float(loads(texts[0])["predicted"]))
