@@ -1,5 +1,5 @@
 """Claim of Zhu, Liu & Belkin, "Transition to linearity of general neural networks with directed
-acyclic graph architecture" (NeurIPS 2022, arXiv:2205.11786, Thm 3.1 and §4; linearity notes
+acyclic graph architecture" (NeurIPS 2022, arXiv:2205.11786, Thm 3.1 and §4
 §4.3-§4.4).
 
 ``zhu2022dag.in-degree`` -- for a network on a DAG whose neurons (beyond the first hidden layer)
@@ -9,7 +9,7 @@ activations, the Hessian of the output at initialization satisfies
 counterexample: when the **output** neuron has in-degree 2 the two output weights couple at
 :math:`O(1)` to their sources' gradients and :math:`\\|H_f\\| = \\Theta(1)`.
 
-Settings (feasibility note ``linearity_static.md`` §2 and §7): the ``"random"`` layout (sources
+Settings (ours, from a pilot run): the ``"random"`` layout (sources
 drawn without replacement from all earlier hidden layers, i.e. with skip connections), 4 hidden
 tanh layers of a fixed 512 neurons, :math:`d = 4`, one input :math:`x = \\mathbf 1_d`, graph and
 weights redrawn per (k, seed).  Measured raw exponents are :math:`-0.38\\pm0.05` (a maximum over
