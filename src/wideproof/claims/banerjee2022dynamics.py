@@ -2,14 +2,14 @@ r"""Restricted strong convexity along GD (Banerjee, Cisneros-Velarde, Zhu & Belk
 "Restricted Strong Convexity of Deep Learning Models with Smooth Activations", arXiv:2209.15106).
 
 Loss :math:`\mathcal L(\theta) = \frac1n\sum_i(y_i - f(\theta; x_i))^2` (no 1/2), average
-predictor :math:`\bar G = \frac1n\sum_i f(\theta; x_i)`.  Banerjee et al. 2023, Thm 5.1:
+predictor :math:`\bar G = \frac1n\sum_i f(\theta; x_i)`.  Banerjee et al. 2023, §5:
 
-* item 7 (exact): :math:`\|\nabla\bar G\|^2 = \mathbf 1^\top K\mathbf 1/n^2 \ge \lambda_{\min}(K)/n`;
+* (exact, by the chain rule): :math:`\|\nabla\bar G\|^2 = \mathbf 1^\top K\mathbf 1/n^2 \ge \lambda_{\min}(K)/n`;
   the RSC condition can hold when :math:`K` is singular (more samples than parameters);
-* item 4 (Theorem 5.1): RSC with :math:`\alpha_t = 2\kappa^2\|\nabla\bar G_t\|^2 - c_2/\sqrt m` on
+* Theorem 5.1: RSC with :math:`\alpha_t = 2\kappa^2\|\nabla\bar G_t\|^2 - c_2/\sqrt m` on
   :math:`Q^t_\kappa = \{\theta': |\cos(\theta'-\theta_t, \nabla\bar G_t)| \ge \kappa\}`, where
   :math:`c_2` is only recalled [R];
-* item 6: geometric decrease of the loss.
+* the corollary: geometric decrease of the loss.
 
 The realized curvature of the GD step :math:`\Delta_t = \theta_{t+1}-\theta_t = -\eta\nabla\mathcal
 L_t` is
@@ -21,7 +21,7 @@ L_t` is
     {\eta^2\|\nabla\mathcal L_t\|^2},
 
 the largest :math:`\alpha` for which the RSC inequality holds at :math:`\theta' = \theta_{t+1}`.
-By the exact decomposition of §6.4 item 4 it splits into the Jensen part
+By an exact decomposition (a second-order expansion of the loss) it splits into the Jensen part
 :math:`j_t = \frac{2}{n\|\Delta_t\|^2}\sum_i(\Delta f_i)^2 \ge 0` and the non-linearity part
 :math:`a_t - j_t = \frac{4}{n\|\Delta_t\|^2}\sum_i r_i(\Delta f_i - \langle\nabla f_i,\Delta_t\rangle)`
 (the decomposition itself is checked against forward-mode derivatives in the tests).

@@ -8,8 +8,8 @@ linear output, at one input :math:`x`,
 .. math::
     \\|H_f(w_0; x)\\|_2 = \\tilde O(m^{-1/2}),
 
-where the hidden factor is :math:`\\max_i |v_i| \\sim \\sqrt{2\\log m}` (Liu, Zhu & Belkin 2020, §3.1,
-items 4-5; the bound :func:`wideproof.symbolic.one_hidden_layer_at_init` is
+where the hidden factor is :math:`\\max_i |v_i| \\sim \\sqrt{2\\log m}` (Liu, Zhu & Belkin 2020, §3.1;
+the bound :func:`wideproof.symbolic.one_hidden_layer_at_init` is
 :math:`C\\sqrt{2\\log m}/\\sqrt m`).  The claim is checked on a one-hidden-layer tanh network,
 :math:`d = 4`, :math:`x = (1, 1, 1, 1)` (so :math:`\\|x\\| = \\sqrt d`), fitting the width
 exponent with the :math:`\\sqrt{\\log m}` factor divided out.

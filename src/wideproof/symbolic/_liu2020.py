@@ -59,8 +59,7 @@ def one_hidden_layer_block_norm() -> Bound:
     The Hessian is block diagonal over neurons; neuron i's block has norm
     :math:`(|A_i| + \\sqrt{A_i^2 + 4B_i^2})/(2\\sqrt m)` with :math:`A_i =
     v_i\\sigma''(a_i)\\|x\\|^2/d`,
-    :math:`B_i = \\sigma'(a_i)\\|x\\|/\\sqrt d`, and :math:`\\|H\\| = \\max_i` of it (§3.1
-    item 5).
+    :math:`B_i = \\sigma'(a_i)\\|x\\|/\\sqrt d`, and :math:`\\|H\\| = \\max_i` of it (§3.1).
     """
     return Bound(
         "liu2020.one-hidden-layer.block-norm",
