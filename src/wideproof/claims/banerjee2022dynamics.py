@@ -21,7 +21,7 @@ L_t` is
     {\eta^2\|\nabla\mathcal L_t\|^2},
 
 the largest :math:`\alpha` for which the RSC inequality holds at :math:`\theta' = \theta_{t+1}`.
-By an exact decomposition (a second-order expansion of the loss) it splits into the Jensen part
+Expanding the square loss exactly, it splits into the Jensen part
 :math:`j_t = \frac{2}{n\|\Delta_t\|^2}\sum_i(\Delta f_i)^2 \ge 0` and the non-linearity part
 :math:`a_t - j_t = \frac{4}{n\|\Delta_t\|^2}\sum_i r_i(\Delta f_i - \langle\nabla f_i,\Delta_t\rangle)`
 (the decomposition itself is checked against forward-mode derivatives in the tests).
