@@ -16,7 +16,7 @@ of modular subtraction and :math:`M_\ell = \begin{pmatrix}0&C^\ell\\ (C^\ell)^\t
 has coefficients :math:`\alpha^{(\ell)} = \frac12C^{3\ell} - \frac{1}{2p+2}\mathbf 1\mathbf 1^\top`
 (:math:`\alpha_{a,b}` the coefficient of :math:`e_a\oplus e_b`) and equals the Fourier
 multiplication algorithm (FMA) on one-hot inputs; off that domain it equals
-:math:`x_{[1]}^\top C^{-\ell}x_{[2]}` plus a class-independent term (rfm_grokking.md §2).
+:math:`x_{[1]}^\top C^{-\ell}x_{[2]}` plus a class-independent term (by direct evaluation).
 """
 
 from __future__ import annotations

@@ -408,7 +408,7 @@ BLOCKS = Claim(
         )
     ),
     profiles={
-        # 3 widths x 5 seeds (the note's setting) left the within-block CI at [-0.76, -0.33];
+        # 3 widths x 5 seeds (the pilot's setting) left the within-block CI at [-0.76, -0.33];
         # per-seed slopes spread by ~0.15, so quick takes five widths and 24 seeds (8 seeds reach
         # -1/2 + 0.1 in 35 % of synthetic runs at -1/2, 24 in 81 %)
         "quick": Profile(values=(32, 128, 512, 2048, 8192), seeds=tuple(range(24))),

@@ -16,7 +16,7 @@ weights redrawn per (k, seed).  Measured raw exponents are :math:`-0.38\\pm0.05`
 neurons of Gaussian products), :math:`-0.51\\pm0.05` after dividing by :math:`\\sqrt{\\log k}`, so
 the rule divides that factor out and asks (§7) that the 95% CI of the exponent lie in
 :math:`[-0.75, -0.3]` -- clear of 0, but not "contains -1/2": at k = 16, 64, 256 and 3 seeds
-the measured CI was :math:`[-0.49, -0.37]`, the pre-asymptotic drift the note describes.  The
+the measured CI was :math:`[-0.49, -0.37]`, the pre-asymptotic drift of the pilot runs.  The
 output-in-degree-2 DAG gives :math:`-0.00\\pm0.05` (range :math:`[-0.06, 0.06]`), asserted to
 lie in :math:`[-0.15, 0.15]`.  A *single* in-degree-2 neuron among the output's sources does
 **not** stop the decay (its weight is diluted by the output's :math:`1/\\sqrt k`; §2.2 "one2":
@@ -27,7 +27,7 @@ measured at the same (k, seed) (:data:`LAYOUTS`): ``"layered"`` (k sources from 
 layer of 512 only, no skips; §2.2 "prevlayer" gave :math:`-0.44\\pm0.09` after the correction),
 ``"densenet"`` (every neuron reads all earlier layers of k neurons, so in-degrees are
 :math:`k, 2k, 3k`) and ``"resnet"`` (the previous layer and the one two back; in-degrees
-:math:`k, 2k, 2k`).  The last two were not in the feasibility runs: the band is the theorem's,
+:math:`k, 2k, 2k`).  The last two were not in the pilot runs: the band is the theorem's,
 set before measuring them.
 """
 
