@@ -27,11 +27,14 @@ __all__ = ["DIGITS", "FORMATS", "Row", "TableFormat", "VerdictTable", "table_fro
 TableFormat = Literal["latex", "markdown", "csv", "json"]
 FORMATS: tuple[str, ...] = ("latex", "markdown", "csv", "json")
 DIGITS = 3
+FORM_SYMBOLS = {"tight": "Θ", "upper": "O", "lower": "Ω"}
 _HEADERS = (
     "Claim",
     "Profile",
     "Statistic",
+    "Form",
     "Predicted",
+    "Margin",
     "Measured",
     "CI",
     "Level",
@@ -42,12 +45,19 @@ _HEADERS = (
 
 @dataclass(frozen=True)
 class Row:
-    """One verdict: the statistic, predicted and measured values, the interval, the status."""
+    """One verdict: the statistic, the theorem's logical form, the paper's predicted value and the
+    declared margin δ, the measured value and its interval, the status.
+
+    ``form`` is ``"tight"``, ``"upper"`` or ``"lower"`` (Θ, O, Ω) for an exponent rule and ``""``
+    for a rule without one; ``margin`` is NaN then.
+    """
 
     claim_id: str
     profile: str
     statistic: str
+    form: str
     predicted: float
+    margin: float
     measured: float
     ci_low: float
     ci_high: float
@@ -64,7 +74,9 @@ class Row:
             claim_id=verdict.claim_id,
             profile=profile,
             statistic=str(ev.get("statistic", "")),
+            form=str(ev.get("form", "")),
             predicted=verdict.predicted,
+            margin=float_from_json(ev.get("margin", "nan")),
             measured=verdict.measured,
             ci_low=float_from_json(fit.get("ci_low", "nan")),
             ci_high=float_from_json(fit.get("ci_high", "nan")),
@@ -98,6 +110,8 @@ class VerdictTable:
                     verdict.claim_id,
                     profile,
                     f"all {len(parts)} parts",
+                    "",
+                    math.nan,
                     math.nan,
                     math.nan,
                     math.nan,
@@ -202,7 +216,9 @@ def _cells(r: Row, escape: Any) -> list[str]:
         escape(r.claim_id),
         escape(r.profile),
         escape(r.statistic),
+        FORM_SYMBOLS.get(r.form, ""),
         threshold(r.predicted),
+        f"±{threshold(r.margin)}" if math.isfinite(r.margin) else "--",
         num(r.measured),
         ci,
         escape(level),
@@ -217,6 +233,7 @@ def _md_escape(text: str) -> str:
 
 # -- LaTeX -----------------------------------------------------------------------------------
 _PART = re.compile(r"^(?P<claim>\S+) \((?P<part>.*)\)$")
+_TEX_FORMS = {"tight": r"$\Theta$", "upper": "$O$", "lower": r"$\Omega$"}
 _STATUS = {"HOLDS": "holds", "FAILS": r"\textbf{fails}", "INCONCLUSIVE": "inconcl."}
 
 
@@ -252,11 +269,13 @@ def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) 
     uniform_level = len(levels) == 1
     level = f"{next(iter(levels)):.0%}".replace("%", r"\%") if uniform_level else "level"
     profiles = sorted({r.profile for r in rows})
-    columns: list[Column[Row]] = [Column("Claim / part", label, 0.46)]
+    columns: list[Column[Row]] = [Column("Claim / part", label, 0.40)]
     if len(profiles) > 1:
         columns.append(Column("Profile", lambda r: tex_escape(r.profile)))
     columns += [
+        Column("Form", lambda r: _TEX_FORMS.get(r.form, ""), "c"),
         Column("Pred.", lambda r: num(r.predicted), "r"),
+        Column(r"$\pm\delta$", lambda r: num(r.margin) if math.isfinite(r.margin) else "", "r"),
         Column(f"Measured [{level} CI]", measured, "r"),
         Column("$n$", lambda r: str(r.points) if r.points else "", "r"),
         Column("Verdict", lambda r: _STATUS[r.status]),
@@ -267,7 +286,10 @@ def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) 
         + "."
     )
     notes = [
-        rf"Pred.: the value the verdict rule compares against; Measured: the statistic named"
+        r"Form: the theorem's logical form ($\Theta$ tight, $O$ upper bound, $\Omega$ lower"
+        r" bound); Pred.: the paper's exponent, or a threshold rule's threshold;"
+        r" $\pm\delta$: the margin declared before measuring;"
+        rf" Measured: the statistic named"
         rf" under each claim, with its {level} $t$-interval over seeds; $n$: measured points;"
         r" inconcl.: inconclusive. A claim with parts holds when every part holds."
     ]
