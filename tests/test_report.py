@@ -70,7 +70,7 @@ def test_formats_render_the_same_numbers_and_json_round_trips() -> None:
     assert "| O | -0.5 | ±0.125 |" in markdown and "| mean of event |  | 0.9 | -- |" in markdown
     assert (rows[0]["form"], rows[0]["predicted"], rows[0]["margin"]) == ("upper", "-0.5", "0.125")
     assert rows[1]["form"] == "" and rows[1]["margin"] == "nan"
-    assert r"$O$ & $-0.5$ & $0.125$ &" in latex and r"$\pm\delta$" in latex
+    assert r"$O$\,$-0.5$\\ \relax \scriptsize $\pm$$0.125$" in latex and r"$\pm\delta$" in latex
     with pytest.raises(ConfigError):
         table.render("html")  # type: ignore[arg-type]
 

@@ -233,8 +233,14 @@ def _md_escape(text: str) -> str:
 
 # -- LaTeX -----------------------------------------------------------------------------------
 _PART = re.compile(r"^(?P<claim>\S+) \((?P<part>.*)\)$")
+_FORM_SUFFIX = re.compile(r" \((Θ|O|Ω), ±[^()]*\)$")
 _TEX_FORMS = {"tight": r"$\Theta$", "upper": "$O$", "lower": r"$\Omega$"}
 _STATUS = {"HOLDS": "holds", "FAILS": r"\textbf{fails}", "INCONCLUSIVE": "inconcl."}
+
+
+def _stacked(top: str, below: str) -> str:
+    """Two lines in one right-aligned cell (a value, its interval or margin below it)."""
+    return rf"\begin{{tabular}}[t]{{@{{}}r@{{}}}}{top}\\ \relax {below}\end{{tabular}}"
 
 
 def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) -> str:
@@ -255,7 +261,8 @@ def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) 
         whole = r.statistic.startswith("all ") and r.statistic.endswith(" parts")
         if whole or not r.statistic:
             return name
-        return rf"{name}\newline{{\scriptsize {tex_text(r.statistic)}}}"
+        statistic = _FORM_SUFFIX.sub("", r.statistic)  # the Form and ±δ columns show it
+        return rf"{name}\newline{{\scriptsize {tex_text(statistic)}}}"
 
     def measured(r: Row) -> str:
         if not math.isfinite(r.ci_low):
@@ -263,20 +270,24 @@ def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) 
         ci = f"[{num(r.ci_low)}, {num(r.ci_high)}]"
         if not uniform_level:
             ci += f" at {r.confidence:.0%}".replace("%", r"\%")
-        return rf"\begin{{tabular}}[t]{{@{{}}r@{{}}}}{num(r.measured)}\\ \scriptsize {ci}\end{{tabular}}"
+        return _stacked(num(r.measured), rf"\scriptsize {ci}")
+
+    def predicted(r: Row) -> str:
+        value = f"{_TEX_FORMS[r.form]}\\,{num(r.predicted)}" if r.form else num(r.predicted)
+        if not math.isfinite(r.margin):
+            return value
+        return _stacked(value, rf"\scriptsize $\pm${num(r.margin)}")
 
     levels = {r.confidence for r in rows if math.isfinite(r.ci_low)}
     uniform_level = len(levels) == 1
     level = f"{next(iter(levels)):.0%}".replace("%", r"\%") if uniform_level else "level"
     profiles = sorted({r.profile for r in rows})
-    columns: list[Column[Row]] = [Column("Claim / part", label, 0.40)]
+    columns: list[Column[Row]] = [Column("Claim / part", label, 0.44)]
     if len(profiles) > 1:
         columns.append(Column("Profile", lambda r: tex_escape(r.profile)))
     columns += [
-        Column("Form", lambda r: _TEX_FORMS.get(r.form, ""), "c"),
-        Column("Pred.", lambda r: num(r.predicted), "r"),
-        Column(r"$\pm\delta$", lambda r: num(r.margin) if math.isfinite(r.margin) else "", "r"),
-        Column(f"Measured [{level} CI]", measured, "r"),
+        Column(_stacked("Pred.", r"[$\pm\delta$]"), predicted, "r"),
+        Column(_stacked("Measured", f"[{level} CI]"), measured, "r"),
         Column("$n$", lambda r: str(r.points) if r.points else "", "r"),
         Column("Verdict", lambda r: _STATUS[r.status]),
     ]
@@ -286,12 +297,11 @@ def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) 
         + "."
     )
     notes = [
-        r"Form: the theorem's logical form ($\Theta$ tight, $O$ upper bound, $\Omega$ lower"
-        r" bound); Pred.: the paper's exponent, or a threshold rule's threshold;"
-        r" $\pm\delta$: the margin declared before measuring;"
-        rf" Measured: the statistic named"
-        rf" under each claim, with its {level} $t$-interval over seeds; $n$: measured points;"
-        r" inconcl.: inconclusive. A claim with parts holds when every part holds."
+        r"Pred.: the theorem's logical form ($\Theta$ tight, $O$ upper, $\Omega$ lower bound)"
+        r" and the paper's exponent (or a rule's threshold), $\pm\delta$ the margin declared"
+        rf" before measuring; Measured: the statistic under each claim, with its {level}"
+        r" $t$-interval over seeds; $n$: points; inconcl.: inconclusive. A claim with parts"
+        r" holds when every part holds."
     ]
     return latex_table(
         columns,
