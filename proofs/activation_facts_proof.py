@@ -1,9 +1,9 @@
-"""Activation facts used by the smooth-activation bounds (issue 3, item 13).
+"""Activation facts used by the smooth-activation bounds.
 
 Each supremum is derived twice by independent routes: sympy's ``function_range`` on the activation's
 own expression (what :meth:`Activation.sup_abs_derivative` returns) and z3 on the polynomial or
 rational form in :math:`t = \\tanh x` (resp. :math:`e = e^{-x}`), plus exact attainment at a point,
-so the constant is the supremum and not merely an upper bound (formal_numerics.md §1.3).
+so the constant is the supremum and not merely an upper bound.
 """
 
 import sympy as sp

@@ -1,4 +1,4 @@
-"""Assembly models (Liu, Zhu, Belkin 2022, arXiv 2203.05104; linearity notes §3.3).
+"""Assembly models (Liu, Zhu, Belkin 2022, arXiv 2203.05104, §3).
 
 :math:`f = s(m)^{-1}\\sum_i v_ig_i(\\theta_i)` with disjoint parameters has a block-diagonal
 Hessian with blocks :math:`s^{-1}[[v_iH_{g_i}, \\nabla g_i], [\\nabla g_i^T, 0]]`, so
@@ -42,7 +42,7 @@ def _scaling() -> Derivation:
     der = Derivation("assembly: NTK vs mean-field scaling")
     der.assume(
         "||grad f||^2 = s^-2 sum_i (v_i^2 ||grad g_i||^2 + g_i^2) >= c_g m / s^2",
-        reference="weak, diverse sub-models (Liu et al. 2022, §3; notes §3.3 [I])",
+        reference="weak, diverse sub-models (Liu et al. 2022, §3 [I])",
     )
     for scaling, exponent in (("ntk", -sp.Rational(1, 2)), ("mean-field", -1)):
         der.order(assembly_hessian(scaling).expr, m, exponent, why=f"{scaling}: Hessian")

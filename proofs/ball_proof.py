@@ -1,4 +1,4 @@
-"""Consequences of a small Hessian on a ball (Liu, Zhu, Belkin 2020, §2; linearity notes §1.4.2).
+"""Consequences of a small Hessian on a ball (Liu, Zhu, Belkin 2020, §2).
 
 If :math:`\\|H\\|\\le\\epsilon` on :math:`B(w_0,R)`: :math:`|f-f_{lin}|\\le\\epsilon R^2/2` and
 :math:`|K(w)-K(w_0)|\\le\\epsilon R(\\|\\nabla f_x\\|+\\|\\nabla f_z\\|)+\\epsilon^2R^2`.
@@ -21,7 +21,7 @@ def _gap() -> Derivation:
     )
     der.assume(
         "f(w) - f_lin(w) = q/2 with q = (w-w0)^T H(xi) (w-w0), xi on the segment",
-        reference="Taylor's theorem with Lagrange remainder (linearity notes §0)",
+        reference="Taylor's theorem with Lagrange remainder",
     )
     der.assume(
         "|q| <= ||H(xi)|| r^2 with r = ||w - w0||", reference="definition of the spectral norm"

@@ -1,4 +1,4 @@
-"""Linear bottleneck networks (Zhu, Pandit, Belkin 2022, arXiv 2206.15058; linearity notes §5.3).
+"""Linear bottleneck networks (Zhu, Pandit, Belkin 2022, arXiv 2206.15058).
 
 Lemma: the bilinear form :math:`(\\Delta_3,\\Delta_2)\\mapsto a^T\\Delta_3\\Delta_2b` has spectral
 norm
@@ -74,7 +74,7 @@ def _scaling() -> Derivation:
     der = Derivation("bottleneck: O(1/sqrt(m)) within, Theta(1) across")
     der.assume(
         "||W3^T w4||^2 ~ k_b m, ||w4||^2 ~ m, ||W1 x||^2 ~ m ||x||^2 at init",
-        reference="law of large numbers for N(0, 1) entries (linearity notes §5.3 [I])",
+        reference="law of large numbers for N(0, 1) entries [I]",
     )
     der.eq(c * sp.sqrt(k_b * m) * xnorm, within.expr, why="within block = ||x||/sqrt(md)")
     der.eq(c * sp.sqrt(m) * sp.sqrt(m) * xnorm, cross.expr, why="cross block = ||x||/sqrt(k_b d)")
@@ -83,7 +83,7 @@ def _scaling() -> Derivation:
     der.assume(
         "the order-r term in perturbations of layers l_1 < ... < l_r scales as prod_i "
         "(min width between l_i and l_{i+1})^{-1/2}",
-        reference="linearity notes §5.3 [I], from the two block norms above",
+        reference="arXiv 2206.15058 [I], from the two block norms above",
     )
     for bottlenecks in range(5):
         for depth in (bottlenecks + 1, bottlenecks + 3, 2 * bottlenecks + 2):

@@ -1,5 +1,5 @@
-"""Catapult dynamics (Lewkowycz et al. 2020; Zhu, Liu, Radhakrishnan, Belkin 2024 -- the NQM paper;
-catapult notes §0, §1.3, §2.3, §2.5).
+"""Catapult dynamics (Lewkowycz et al. 2020; Zhu, Liu, Radhakrishnan, Belkin 2024 -- the NQM
+paper, arXiv 2205.11787 §2.3-§2.5).
 
 Checked: the critical and maximal learning rates, the exact one-step GD updates of the uv model /
 single-example NQM (width 2, symbolic), and Proposition 10 of the NQM paper: the printed updates

@@ -1,4 +1,4 @@
-"""DAG networks (Zhu, Liu, Belkin 2022, arXiv 2205.11786; linearity notes §4.4).
+"""DAG networks (Zhu, Liu, Belkin 2022, arXiv 2205.11786).
 
 The width of a DAG network is its minimum in-degree k; the Hessian bound
 :math:`O((\\log k + R)^{L^2}/\\sqrt k)` is recalled from the paper ([R] lo-med) and enters as an
@@ -16,7 +16,7 @@ def derivation() -> Derivation:
     der = Derivation("DAG: O~(1/sqrt(k)) in the minimum in-degree", assumptions=[k > 1])
     der.assume(
         "sup_{B(w0,R)} ||H_f|| <= C (log k + R)^{L^2}/sqrt(k) w.p. 1 - exp(-Omega(log^2 k))",
-        reference="Zhu, Liu, Belkin 2022, main theorem [R] lo-med (linearity notes §4.4)",
+        reference="Zhu, Liu, Belkin 2022, Theorem 3.1 [R]",
     )
     der.order(bound.expr, k, -sp.Rational(1, 2), L**2, why="(log k + R)^{L^2} ~ log(k)^{L^2}")
     der.order(

@@ -1,5 +1,4 @@
-"""Deep NTK MLP: :math:`\\|H\\| = \\tilde O(R^{3L}/\\sqrt m)` (Liu, Zhu, Belkin 2020, Theorem 3.2;
-linearity notes §1.4.3-1.4.4).
+"""Deep NTK MLP: :math:`\\|H\\| = \\tilde O(R^{3L}/\\sqrt m)` (Liu, Zhu, Belkin 2020, Theorem 3.2).
 
 Theorem 3.1's decomposition and the two ingredient bounds are recalled from the paper ([R] med) and
 enter as assumptions with their reference; what is checked is the algebra combining them and the

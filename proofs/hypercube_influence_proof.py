@@ -1,4 +1,4 @@
-"""Hypercube influence (catapult notes §7.3): for :math:`f=\\sum_S\\hat f(S)\\chi_S` on
+"""Hypercube influence: for :math:`f=\\sum_S\\hat f(S)\\chi_S` on
 :math:`\\{\\pm1\\}^3`, :math:`\\mathbb E[(\\partial_jf)^2] = \\sum_{S\\ni j}\\hat f(S)^2` with the
 multilinear derivative :math:`\\partial_jf(x) = (f(x^{j\\to1}) - f(x^{j\\to-1}))/2`; the expectation
 is the exact average over the 8 points, the Fourier coefficients are free symbols.

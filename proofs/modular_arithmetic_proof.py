@@ -1,4 +1,4 @@
-"""Modular arithmetic (Mallinar et al. 2025, arXiv 2407.20199; catapult notes §5.6).
+"""Modular arithmetic (Mallinar et al. 2025, arXiv 2407.20199, §5).
 
 Fourier multiplication: with :math:`\\omega = e^{-2\\pi i/p}` and :math:`F_{jk} =
 \\omega^{jk}/\\sqrt p`,
@@ -9,8 +9,7 @@ polynomial :math:`\\Phi_p` (p prime), never numerically.
 
 Erratum (pinned here): the printed subtraction FMA uses :math:`e_{p-\\ell-1}` and then flags
 :math:`a-b\\equiv\\ell+1`; the correct index is :math:`e_{(p-\\ell)\\bmod p}` (0-based), as found
-by the
-feasibility study (feasibility/rfm_grokking.md §2).
+by a pilot study.
 
 Theorem 5.1 (subtraction, all :math:`p^2` points, quadratic kernel with
 :math:`M_\\ell = [[0, C^\\ell], [(C^\\ell)^T, 0]]`): the ridgeless coefficients are

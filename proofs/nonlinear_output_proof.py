@@ -1,4 +1,4 @@
-"""Non-linear output layer (Liu, Zhu, Belkin 2020, §4; linearity notes §1.5).
+"""Non-linear output layer (Liu, Zhu, Belkin 2020, §4).
 
 For :math:`f = \\phi(\\tilde f)`: :math:`H_f = \\phi'(\\tilde f)H_{\\tilde f} + \\phi''(\\tilde f)
 \\nabla\\tilde f\\nabla\\tilde f^T` (checked on a generic two-parameter :math:`\\tilde f`), hence

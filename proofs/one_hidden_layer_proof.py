@@ -1,4 +1,4 @@
-"""One hidden layer (Liu, Zhu, Belkin 2020, §3.1; linearity notes §1.4.5-1.4.6).
+"""One hidden layer (Liu, Zhu, Belkin 2020, §3.1).
 
 For :math:`f = m^{-1/2}\\sum_i v_i\\sigma(w_i^Tx/\\sqrt d)` the Hessian at one input is block
 diagonal over neurons; each block has the closed-form spectral norm of
@@ -84,7 +84,7 @@ def _init() -> Derivation:
     der = Derivation("one hidden layer: Theta(sqrt(log m)/sqrt(m)) at init", assumptions=[m > 1])
     der.assume(
         "max_i |v_i| = sqrt(2 log m) (1 + o(1)) for v_i iid N(0, 1)",
-        reference="Gaussian extreme values; linearity notes §1.4.5, formal_numerics §5.1",
+        reference="Gaussian extreme values",
     )
     der.assume(
         "max_i |A_i| = Theta(max_i |v_i|) and B_i = O(1)",
@@ -122,7 +122,7 @@ def _linear() -> Derivation:
     der.assume(
         "the same identities hold for every m, d: H = [[0, M], [M^T, 0]] with "
         "M^T M = ||x||^2/(md) I_m",
-        reference="linearity notes §1.4.6 [I]",
+        reference="Liu, Zhu, Belkin 2020, §3.1 [I]",
     )
     return der
 

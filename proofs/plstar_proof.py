@@ -1,4 +1,4 @@
-"""PL* condition (Liu, Zhu, Belkin 2022, arXiv 2003.00307; linearity notes §2.4).
+"""PL* condition (Liu, Zhu, Belkin 2022, arXiv 2003.00307).
 
 Checked: :math:`\\|\\nabla\\mathcal L\\|^2 = r^TKr`, :math:`r^TKr\\ge2\\lambda_{\\min}(K)\\mathcal
 L`

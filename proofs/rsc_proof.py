@@ -1,4 +1,4 @@
-"""Restricted strong convexity (Banerjee, Cisneros-Velarde, Zhu, Belkin 2023; linearity notes §6.4).
+"""Restricted strong convexity (Banerjee, Cisneros-Velarde, Zhu, Belkin 2023, arXiv 2209.15106, §5).
 
 Checked: the exact loss decomposition behind Theorem 5.1 (n = 2 points), the RSC-NTK link
 :math:`\\|\\nabla\\bar G\\|^2 = \\mathbf 1^TK\\mathbf 1/n^2\\ge\\lambda_{\\min}(K)/n` (exact for n

@@ -6,18 +6,18 @@
 * Linear bottleneck networks: the estimated multilinear degree is bottlenecks + 1 for 1 or 2 wide
   layers per block (Zhu et al. 2022; estimator of :mod:`wideproof.claims.zhu2022bottleneck`).
 * Random-DAG networks: the exponent of :math:`\\|H_f\\|/\\sqrt{\\log k}` in the in-degree k is -1/2.
-  Only tanh, the activation of the feasibility runs: with sigmoid (2 layered hidden layers of 256,
+  Only tanh, the activation of the pilot runs: with sigmoid (2 layered hidden layers of 256,
   d = 1, k = 8..128) we measured -0.20, CI [-0.21, -0.20] -- an open finding, not asserted.
 
 Calibration of the tolerances (a correct library must fail less than once in 1000 runs).  Each
 exponent assertion is on the mean of per-seed slopes over ``SEEDS`` seeds, a window of half-width
-``TOL`` around the predicted value.  The per-seed standard deviations measured in the feasibility
-runs (``shared/theory/feasibility/linearity_static.md`` §2.2, §5.2, and the window table of §7) are
+``TOL`` around the predicted value.  The per-seed standard deviations measured in the pilot
+runs are
 <= 0.10, so the seed mean has sd <= 0.10/sqrt(3) = 0.058; the finite-width bias after dividing out
 the log factor is <= 0.07 in those runs.  TOL = 0.27 leaves >= 0.20 = 3.4 sd beyond the bias, i.e.
 a two-sided normal tail below 1/1000.  The windows of the positive (-1/2) and counterexample (0)
 statements stay disjoint.  The degree rule had a margin of >= 0.11 on either side of its threshold
-in 88/88 per-seed feasibility runs with widths <= 512 (§1.2), but our own random-architecture
+in 88/88 per-seed pilot runs with widths <= 512, but our own random-architecture
 runs saw single seeds at e_B = -0.39 and e_(B+1) = -0.38 (a random factor shifting every order of
 one draw), so the property uses the geometric mean of s_j over SEEDS = 3 seeds, which divides that
 spread by sqrt(3); the widths reach 1024 (one layer per

@@ -217,7 +217,7 @@ def test_translator_is_strict() -> None:
 
 
 def test_translator_keeps_balls_wide() -> None:
-    """Pitfall 1 of formal_numerics.md: ``math.cosh(arb(0, 3))`` collapses to 1.0."""
+    """A known pitfall of interval arithmetic: ``math.cosh(arb(0, 3))`` collapses to 1.0."""
     ball = translate(sp.cosh(X) + sp.Rational(1, 10), ARB)(arb(0, 3))
     assert ball.contains(arb(3).cosh() + arb("0.1"))
     assert ball.contains(arb(1) + arb("0.1"))

@@ -2,7 +2,7 @@
 
 Oracles: synthetic data whose exponent is known by construction (a wrong prediction must FAIL, a
 right one HOLD); the closed-form Hessian norm of a one-hidden-layer network at one input
-(linearity notes §1.4 item 5, :math:`\\max_i (|A_i| + \\sqrt{A_i^2 + 4B_i^2}) / (2\\sqrt m)`),
+(Liu, Zhu & Belkin 2020, §3.1, :math:`\\max_i (|A_i| + \\sqrt{A_i^2 + 4B_i^2}) / (2\\sqrt m)`),
 computed here from the weights without autograd; the symbolic bound's own exponent.
 """
 
@@ -180,4 +180,4 @@ def test_liu2020_rule_states_the_bounds_exponent() -> None:
 def test_liu2020_quick_profile_grid() -> None:
     grid = HESSIAN_WIDTH.grid("quick")
     assert isinstance(grid, Grid) and len(grid.seeds) >= 4
-    assert max(grid.values) / min(grid.values) >= 10**1.5  # >= 1.5 decades (formal_numerics §5.2)
+    assert max(grid.values) / min(grid.values) >= 10**1.5  # >= 1.5 decades (docs/writing-claims.md)

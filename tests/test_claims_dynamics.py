@@ -1,12 +1,12 @@
-"""The training-dynamics claims (issue 6 §2): each quick profile once, with the status the theory
+"""The training-dynamics claims: each quick profile once, with the status the theory
 predicts, and negative controls that must FAIL.
 
 Independence of the oracles: the verdicts compare measured trajectories with numbers that do not
 come from the code under test -- the phase boundaries eta*lambda0 = 2, 4 and the final-eta*lambda
-and u_peak bands of the uv model (reference table of catapult notes §1.5, produced by a separate
+and u_peak bands of the uv model (reference table of Lewkowycz et al. 2020 §2, produced by a separate
 numpy implementation, reproduced here with the same numpy draws); the PL* identity
 |grad L|^2 = r^T K r (autograd gradient against a Jacobian-built kernel) and the eigenvalue bound;
-Theorem 6's rate (1 - eta mu)^t; the effect sizes of feasibility/dynamics.md §3, §5-§6 measured with an
+Theorem 6's rate (1 - eta mu)^t; the effect sizes of a pilot run measured with an
 independent implementation; the linearization's closed form
 r_t = V diag((1 - eta c lambda)^t) V^T r_0.  The negative controls change one premise (a wrong phase boundary, a
 learning rate below every batch-critical rate) and must turn the verdict to FAILS.
@@ -37,7 +37,7 @@ def test_uv_phases_quick_holds_and_reproduces_the_table() -> None:
     assert verdict.status == "HOLDS", verdict.evidence["reason"]
     runs = verdict.evidence["runs"]
     assert len(runs) == 40
-    # seed 0 reproduces the reference final eta*lambda of the catapult rows (catapult notes §1.5)
+    # seed 0 reproduces the reference final eta*lambda of the catapult rows (the reference table)
     for row, ref in ((2.5, 1.270), (3.0, 0.189), (3.5, 0.521), (3.9, 1.144)):
         assert runs[f"eta_lambda0={row:g} seed=0"]["final_eta_lambda"] == pytest.approx(
             ref, abs=1e-3

@@ -1,12 +1,12 @@
 """Tests of the feature-learning claims (``radhakrishnan2024``, ``mallinar2024``, ``zhu2025irkm``,
 ``zhu2026agop``) and of :class:`ChecklistRule`.
 
-Oracles: the verdicts the papers (and the feasibility runs in ``shared/theory/feasibility/``)
+Oracles: the verdicts the papers (and an independent pilot implementation)
 predict for each quick profile, and negative controls whose outcome is known independently of the
 code under test: RFM on addition mod 23 at training fraction 0.5 does not grok within 25
-iterations (rfm_grokking.md §1.3: plateau at 0.35-0.45); a tanh network's feature matrix is
-already aligned at initialization (§3), so its margin over the initial weights is small; the FMA
-as printed in the paper flags ``a - b = l + 1`` (an erratum found by direct evaluation, §2).  The
+iterations (pilot run: plateau at 0.35-0.45); a tanh network's feature matrix is
+already aligned at initialization (pilot run), so its margin over the initial weights is small; the FMA
+as printed in the paper flags ``a - b = l + 1`` (an erratum found by direct evaluation).  The
 Theorem 5.1 closed form is checked in exact integer arithmetic inside the claim; here we also check
 it on its own with sympy rationals for p = 5.  The rule itself is tested on hand-made points.
 """
@@ -71,7 +71,7 @@ def test_grokking_quick_holds_and_fraction_half_does_not_grok() -> None:
     assert verdict.status == "HOLDS", verdict.evidence["reason"]
     jumps = [r["jump_iteration_gaussian"] for r in verdict.evidence["runs"].values()]
     assert all(8 <= j <= 24 for j in jumps)
-    # negative control: at fraction 0.5, p = 23 plateaus far below 0.99 (rfm_grokking.md §1.3)
+    # negative control: at fraction 0.5, p = 23 plateaus far below 0.99 (pilot run)
     settings = {"23": {"train_fraction": 0.5, "iterations": 25, "kernels": ["gaussian"]}}
     task = GROKKING.tasks("quick")[0]
     task = dataclasses.replace(task, args=dict(task.args, settings=settings))

@@ -5,14 +5,14 @@
 
 Oracles, independent of :func:`wideproof.measures.hessian_norm`: the dense Hessian of the
 pre-output from ``torch.autograd.functional.hessian`` combined by the chain rule
-:math:`H_f = \\phi'(c) H_{\\tilde f} + \\phi''(c)\\nabla\\tilde f\\nabla\\tilde f^T` (linearity
-notes §1.5) with derivatives of phi written out by hand, then ``eigvalsh``; synthetic power laws
+:math:`H_f = \\phi'(c) H_{\\tilde f} + \\phi''(c)\\nabla\\tilde f\\nabla\\tilde f^T` (Liu, Zhu &
+Belkin 2020, §4) with derivatives of phi written out by hand, then ``eigvalsh``; synthetic power laws
 whose exponents are known by construction for the rule; and a deliberately wrong prediction (the
 linear-output exponent -1/2 for the softplus output) that must FAIL on the same measured points.
 For the linearization gap: the two-layer linear network :math:`f = v^TWx/\\sqrt{md}`, whose
 Hessian norm is :math:`\\|x\\|/\\sqrt{md}` for every weight and whose gap
-:math:`\\Delta v^T\\Delta W x/\\sqrt{md}` attains :math:`\\tfrac12 R^2\\|H\\|` (linearity notes
-§1.4 item 6), written out here by hand.  For the kernel change: the tangent kernel rebuilt from
+:math:`\\Delta v^T\\Delta W x/\\sqrt{md}` attains :math:`\\tfrac12 R^2\\|H\\|` (Liu, Zhu & Belkin
+2020, §2), written out here by hand.  For the kernel change: the tangent kernel rebuilt from
 per-input gradients (``torch.autograd.functional.jacobian``) before and after the same
 (deterministic) GD run.
 """
@@ -94,7 +94,7 @@ def test_nonlinear_output_quick_holds_and_linear_prediction_fails(tmp_path) -> N
         assert verdict.status == "HOLDS", verdict.evidence["reason"]
         parts = verdict.evidence["parts"]
         soft = parts["softplus"]["evidence"]["fit"]
-        assert -0.15 <= soft["ci_low"] and soft["ci_high"] <= 0.15  # issue 5 acceptance
+        assert -0.15 <= soft["ci_low"] and soft["ci_high"] <= 0.15  # the acceptance band
         # Negative control on the same points: the linear-output prediction must FAIL.
         wrong = dataclasses.replace(
             NONLINEAR_OUTPUT,

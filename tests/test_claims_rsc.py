@@ -1,11 +1,11 @@
-"""The RSC claim ``banerjee2022.rsc`` (issue 6): its quick profile, a negative control, and the two
+"""The RSC claim ``banerjee2022.rsc``: its quick profile, a negative control, and the two
 exact facts it is built on.
 
 Independence of the oracles: ||grad G_bar||^2 is checked against an explicit Jacobian
 (``torch.func.jacrev``: ||mean_i grad f_i||^2, 1^T J J^T 1 / n^2 and the eigenvalue bound from
 ``eigvalsh`` of J J^T), not against the kernel code; the realized curvature of a GD step, which the
 claim computes from the recorded losses and gradient norm, is checked against the exact loss
-decomposition of linearity notes §6.4 item 4 evaluated with an autograd gradient and
+decomposition of the square loss evaluated with an autograd gradient and
 forward-mode directional derivatives (``torch.func.jvp``).  The negative control changes one
 premise (the singular run's step size above 2 / sharpness) and must turn the verdict to FAILS.
 """

@@ -44,7 +44,7 @@ def test_verify_liu2020_twice_reuses_every_point(tmp_path: Path, capsys) -> None
     assert second["points_computed"] == 0 and second["points_reused"] == 35
     assert second["verdicts"][0]["measured"] == verdict["measured"]
 
-    # what makes the rerun cheap (issue 4: < 1/10 of the first run's wall time): a fully reused
+    # what makes the rerun cheap (the target: < 1/10 of the first run's wall time): a fully reused
     # verify, in a fresh interpreter, never imports torch or sympy
     probe = (
         "import sys; from wideproof.cli import main; code = main(sys.argv[1:]); "

@@ -2,7 +2,7 @@
 
 Independence of the oracles: the synthetic traces are built by hand with the episode's start,
 peak and end known by construction; the SGD checks compare the full-loss and batch-loss traces of
-one run against the rule of feasibility/dynamics.md §5 (the batch-loss rule counts noise, the
+one run against the rule of the pilot study (the batch-loss rule counts noise, the
 full-loss rule with a floor does not); the ramp schedule is checked against the kernel probe (the
 rate set at a milestone must make c*eta*lambda_max(K) exactly 2*factor).
 """
@@ -101,7 +101,7 @@ def test_detector_rejects_bad_parameters() -> None:
 
 
 def sgd_task() -> tuple[MLP, torch.Tensor, torch.Tensor]:
-    """A small version of feasibility/dynamics.md §5: 2-layer ReLU NTK net, d = 20, target x1 x2."""
+    """A small version of the pilot study: 2-layer ReLU NTK net, d = 20, target x1 x2."""
     gen = torch.Generator().manual_seed(0)
     X = torch.randn(64, 20, generator=gen, dtype=torch.float64)
     return MLP(input_dim=20, width=256, activation="relu"), X, X[:, 0] * X[:, 1]
@@ -154,8 +154,8 @@ def test_supercritical_ramp_sets_the_rate_from_the_current_sharpness() -> None:
     """At each milestone the rate becomes factor * eta_crit(w_t), so c*eta*lambda_max(K(w_t)) is
     exactly 2*factor there.  On the uv model (n = 1000, y = 0) each raise is followed by a
     catapult before the next raise: the loss climbs over 1000x its level at the raise and the
-    sharpness product ends the window below 2 (catapult notes §3.2: repeated catapults by raising
-    the rate)."""
+    sharpness product ends the window below 2 (repeated catapults by raising
+    the rate, Zhu et al. 2024)."""
     n = 1000
     model = UVModel(n).init(0)
     x, y = torch.ones(1, 1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)

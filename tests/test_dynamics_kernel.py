@@ -2,7 +2,7 @@
 
 Independence of the oracles: the gradient norm is autograd's reverse pass through the loss; the
 kernel is :func:`wideproof.measures.ntk` (a Jacobian contraction), so the identity
-:math:`\\|\\nabla\\mathcal L\\|^2 = c^2 r^TKr` (linearity notes §2.4) compares two separate
+:math:`\\|\\nabla\\mathcal L\\|^2 = c^2 r^TKr` (Liu, Zhu & Belkin 2022) compares two separate
 computations.  The threshold conversions are checked against the Gauss-Newton operator of
 :mod:`wideproof.linalg` with Lanczos (another code path, in parameter space rather than sample
 space) and against the actual stability of GD on a model that is linear in its parameters, where
@@ -33,7 +33,7 @@ from wideproof.measures import ntk
 
 
 def pl_data(n: int = 20, d: int = 20, seed: int = 0) -> tuple[Tensor, Tensor]:
-    """feasibility/dynamics.md §4: x ~ N(0, I_d) rescaled to |x| = sqrt(d), labels ±0.8."""
+    """The pilot setting: x ~ N(0, I_d) rescaled to |x| = sqrt(d), labels ±0.8."""
     gen = torch.Generator().manual_seed(seed)
     X = torch.randn(n, d, generator=gen, dtype=torch.float64)
     X = X / X.norm(dim=1, keepdim=True) * d**0.5
@@ -180,7 +180,7 @@ def test_eta_crit_is_the_stability_edge_of_gd(loss: str) -> None:
 def test_rsc_probes_match_autograd() -> None:
     """|grad G_bar|² = 1^T K 1 / n² (G_bar the mean prediction) and |cos(grad L, grad G_bar)| from
     the kernel agree with both gradients taken by autograd (at the first and the last state), and
-    |grad G_bar|² >= lambda_min(K)/n (Banerjee et al. 2023 via linearity notes §6.4)."""
+    |grad G_bar|² >= lambda_min(K)/n (Banerjee et al. 2023, §5)."""
     model, (X, y) = pl_model(width=64), pl_data()
     traj = gd(model, X, y, eta=0.05, steps=15, loss="mean", probes=Probes(every=None, kernel=True))
     for record, w in ((traj.probes[0], model.flat_params()), (traj.probes[-1], traj.final_params)):

@@ -2,7 +2,7 @@
 divergence handling, the distance and AGOP-alignment probes, argument checks.
 
 Independence of the oracles: the NQM update equations of Zhu et al. 2024 §2.3 (derived in the
-paper, re-derived and checked in catapult notes §2.3) are evaluated from the recorded outputs and
+paper and re-derived by hand) are evaluated from the recorded outputs and
 the kernel of :func:`wideproof.measures.ntk`, not from the trainer's gradient; the AGOP alignment of
 a two-layer linear network is checked against its closed form (the input gradient is the constant
 vector :math:`u^Tv/\\sqrt m`); the distance probe against the returned final parameters.
@@ -66,7 +66,7 @@ def test_sgd_with_one_batch_is_gd() -> None:
 
 def test_nqm_single_example_update_equations() -> None:
     """The NQM of f = m^{-1/2} sum_i v_i relu(u_i^T x / sqrt d) on one example (Zhu et al. 2024,
-    §2.3, notes §2.3): g_{t+1}-y = (1 - eta lambda_t + (|x|²/(md)) eta² (g_t-y) g_t)(g_t-y) and
+    §2.3): g_{t+1}-y = (1 - eta lambda_t + (|x|²/(md)) eta² (g_t-y) g_t)(g_t-y) and
     lambda_{t+1} = lambda_t - eta (|x|²/(md)) (g_t-y)² (4 g_t/(g_t-y) - eta lambda_t), to 1e-12
     with the g-residual scaled by max(|g_t|, |g_{t+1}|, |g_t-y|, |g_{t+1}-y|) (dynamics.md §2).
     Settings of dynamics.md §2 (d = 5, y = 0.7, |x| = sqrt(d), eta lambda0 = 3) at m = 300 and 16

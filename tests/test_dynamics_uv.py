@@ -1,10 +1,10 @@
 """GD on the uv model: exact update equations and the lazy / catapult / divergent phases.
 
-Independence of the oracles: the update equations (catapult notes §1.3) were derived by hand and
+Independence of the oracles: the update equations (Lewkowycz et al. 2020, eq. (3)-(5)) were derived by hand and
 checked symbolically with sympy; here they are evaluated from the recorded outputs :math:`f_t` and
 the kernel :math:`\\lambda_t` of :func:`wideproof.measures.ntk` (a Jacobian contraction), never from
-the trainer's gradient.  The phase table is the reference table of catapult notes §1.5 and
-feasibility/dynamics.md §1, produced by a separate numpy implementation: the weights here are drawn
+the trainer's gradient.  The phase table is the reference table of a pilot
+study, produced by a separate numpy implementation: the weights here are drawn
 exactly as there (numpy ``default_rng(seed)``, ``u`` before ``v``), so seed 0 must reproduce the
 reference numbers themselves.
 """
@@ -41,7 +41,7 @@ def test_uv_exact_update_equations(target: float, loss: str, eta_lambda0: float)
     λ_{t+1} = λ_t + (a/n)[a λ_t (f_t-y)² - 4 f_t (f_t-y)] with a = c·η (c = 1 for the 1/2-sum loss,
     c = 2/n_samples = 2 for the mean loss of one sample).  The f-residual is scaled by
     max(|f_t|, |f_{t+1}|, |f_t-y|, |f_{t+1}-y|, λ_t sqrt(n)/2) (scaling by |f-y| alone blows up at
-    convergence, feasibility/dynamics.md §2; the last term is the size of the terms of
+    convergence; the last term is the size of the terms of
     f = v^T u / sqrt(n), since sum |u_i v_i| / sqrt(n) <= (|u|² + |v|²) / (2 sqrt(n)) = λ sqrt(n)/2,
     so it bounds the rounding error of f / eps when y = 0 and f -> 0)."""
     model, lam0 = uv_model(0, WIDTH)
@@ -84,7 +84,7 @@ PHASE_ROWS = [
     (4.1, "diverged"),
     (5.0, "diverged"),
 ]
-# Seed-0 reference values (catapult notes §1.5): max loss and final eta*lambda per catapult row.
+# Seed-0 reference values (pilot study): max loss and final eta*lambda per catapult row.
 SEED0_REFERENCE = {
     2.5: (52.9, 1.270),
     3.0: (185.0, 0.189),
@@ -94,7 +94,7 @@ SEED0_REFERENCE = {
 
 
 def test_uv_phase_table() -> None:
-    """The reference table of catapult notes §1.5 / feasibility/dynamics.md §1 and §6.1.
+    """The reference table of the pilot study.
 
     Settings as the reference: width n = 1000, one sample x = 1, y = 0, loss 1/2 f², seeds 0-4,
     up to 3000 GD steps, divergence = loss > 1e12.  Runs stop once L_t <= 1e-30 L_0: from there on
@@ -104,8 +104,8 @@ def test_uv_phase_table() -> None:
     in [1.25, 1.29] at eta*lambda0 = 2.5 and [0.15, 0.28] at 3.0 (no band above 3.0: it spreads
     over 0.03-1.2 across seeds); u_peak = eta² max f² / n in [0.15, 0.20] at 2.5 and [0.6, 0.9] at
     3.0; in the lazy rows the drift eta(lambda_0 - lambda_inf) within 25 % of the first-order
-    prediction eta² (4 - eta lambda0) f0² / (n eta lambda0 (2 - eta lambda0)) (our derivation,
-    feasibility/dynamics.md §1) wherever that prediction is < 0.2 (2 - eta lambda0), the range where
+    prediction eta² (4 - eta lambda0) f0² / (n eta lambda0 (2 - eta lambda0)) (our
+    derivation) wherever that prediction is < 0.2 (2 - eta lambda0), the range where
     first order applies (it holds in all 5 seeds at 1.0 and in some at 1.9); one detected catapult
     episode exactly in rows 2.5 and 3.0, none in the lazy rows.
     """

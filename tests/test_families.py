@@ -122,7 +122,7 @@ def test_assembly_dominance_and_scaling() -> None:
 
 
 def test_uv_model_kernel_value() -> None:
-    """For d = 1, x = 1: lambda = (||u||^2 + ||v||^2) / m (catapult notes §1.2)."""
+    """For d = 1, x = 1: lambda = (||u||^2 + ||v||^2) / m (Lewkowycz et al. 2020, §2)."""
     model = UVModel(width=50).init(seed=0)
     x = torch.ones(1, 1, dtype=F64)
     from wideproof.measures import ntk

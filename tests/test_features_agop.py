@@ -5,7 +5,7 @@ Oracles, independent of the code under test: closed forms (the AGOP of a linear 
 :math:`ww^\\top`; of :math:`x\\mapsto Wx` it is :math:`W^\\top W`), autograd Jacobians,
 ``scipy.linalg.fractional_matrix_power`` / ``sqrtm``, ``numpy.corrcoef`` and
 ``scipy.linalg.subspace_angles``; the end-to-end check uses the thresholds measured by the
-independent implementation of irkm_subspace.md §2.7 (S1).
+independent implementation (setting S1).
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def test_subspace_metrics_match_principal_angles():
 
 
 def test_central_subspace_degree_one_direction_before_prediction():
-    """S1 of irkm_subspace.md §2.7 (one seed): A = z1 + z2 + z1 z2, Gaussian inputs, d = 80,
+    """Setting S1 (one seed): A = z1 + z2 + z1 z2, Gaussian inputs, d = 80,
     n = 720, Laplace exp(-||x-z||/sqrt(d)), ridge 1e-6. The top AGOP eigenvector finds
     u+ = (u1 + u2)/sqrt 2 (sine <= 0.35; observed 0.18-0.28 over 10 seeds) while the relative
     test MSE is still >= 0.3 (observed >= 0.34); without a degree-1 part (A2) the 2-dim

@@ -1,10 +1,10 @@
 """IRKM on the sparse staircase f*(x) = (x1 + x2 + x1 x2 x3)/2 over {+-1}^d.
 
-Oracle: the quick-profile assertions of irkm_subspace.md §3, measured over 30 seeds by an
-independent implementation (observed values in the comments; thresholds are the note's, not
+Oracle: the quick-profile assertions of a pilot study, measured over 30 seeds by an
+independent implementation (observed values in the comments; thresholds are the pilot's, not
 tuned on this code).  Coordinates are 0-based here: the paper's {1, 2, 3} is {0, 1, 2}.  The
 structural checks (normalization to sum d, the safeguard floor, resampling) follow from the
-algorithm's definition in catapult_agop.md §7.2.
+algorithm's definition (Zhu et al. 2025, Alg. 1).
 """
 
 from __future__ import annotations

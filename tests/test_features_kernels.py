@@ -4,7 +4,7 @@ Oracles, independent of the code under test: kernel values and predictors are re
 here point by point from the printed formulas (explicit differences ``x - z``, no expansion of the
 squared distance, no shared helper), and differentiated by ``torch.func.jacrev``; solves are
 compared with ``torch.linalg.solve`` and with the closed-form coefficients of Theorem 5.1 of
-Mallinar et al. 2025 (catapult_agop.md §5.6, verified there in exact rationals).
+Mallinar et al. 2025 (arXiv:2407.20199, §5).
 """
 
 from __future__ import annotations
@@ -253,7 +253,7 @@ def test_singular_system_raises_numerical_error():
 @pytest.mark.parametrize("p", [5, 7])
 def test_lu_solve_reproduces_theorem_5_1_coefficients(p):
     """All p^2 subtraction pairs, M_l = [[0, C^l], [(C^l)^T, 0]] (indefinite), quadratic kernel:
-    the ridgeless coefficients are C^{3l}/2 - 11^T/(2p+2) (rfm_grokking.md §2, exact in sympy)."""
+    the ridgeless coefficients are C^{3l}/2 - 11^T/(2p+2) (exact in sympy, ``proofs/modular_arithmetic_proof.py``)."""
     data = modular_arithmetic(p, "sub", train_fraction=1.0)
     c = torch.roll(torch.eye(p, dtype=F64), 1, dims=1)  # C_{i,(i+1) mod p} = 1
     for ell in range(1, p):

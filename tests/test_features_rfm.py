@@ -1,9 +1,9 @@
-"""RFM on modular addition: the quick profile of rfm_grokking.md §1.6/§1.9.
+"""RFM on modular addition: the quick profile of the pilot study.
 
-Oracle: the per-iteration behaviour measured by an independent implementation written for the
-feasibility note (10/10 seeds: flat accuracy for 8-9 iterations, jump at 11-18, circulant
+Oracle: the per-iteration behaviour measured by an independent implementation written for a
+pilot study (10/10 seeds: flat accuracy for 8-9 iterations, jump at 11-18, circulant
 deviation at the last flat iteration <= 0.14 x its early peak and <= 0.024 at the jump,
-alignment non-decreasing).  The thresholds below are the note's recommended ones, looser than
+alignment non-decreasing).  The thresholds below are the pilot's recommended ones, looser than
 what was observed, and were not tuned on this code.  The structural checks (ridgeless
 interpolation, record contents) follow from the algorithm's definition.
 """

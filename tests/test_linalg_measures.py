@@ -2,8 +2,8 @@
 
 Oracles, independent of the code under test: ``torch.autograd.functional.hessian`` /
 ``jacobian`` (dense derivatives built by torch's own functional API, not our reused gradient
-graph) followed by ``torch.linalg.eigvalsh``; closed forms from the linearity notes §1.4 items
-5-6, written out here by hand.
+graph) followed by ``torch.linalg.eigvalsh``; closed forms of Liu, Zhu & Belkin
+2020 (§2, §3.1), written out here by hand.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def test_third_directional_derivative_matches_finite_difference_of_dense_hessian
 
 
 def test_one_hidden_layer_closed_form() -> None:
-    """||H|| = max_i (|A_i| + sqrt(A_i^2 + 4 B_i^2)) / (2 sqrt m)   (linearity notes §1.4 item 5)."""
+    """||H|| = max_i (|A_i| + sqrt(A_i^2 + 4 B_i^2)) / (2 sqrt m)   (Liu et al. 2020, §3.1)."""
     d, m = 3, 40
     model = MLP(input_dim=d, width=m, depth=1, activation="tanh").init(seed=0)
     x = _x(d)

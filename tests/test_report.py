@@ -27,7 +27,14 @@ EXPONENT = Verdict(
     -0.5,
     FIT.exponent,
     "rule words",
-    {"statistic": "exponent of h_norm in width", "fit": FIT.to_json(), "knob": "width"},
+    {
+        "statistic": "exponent of h_norm in width",
+        "fit": FIT.to_json(),
+        "knob": "width",
+        "form": "upper",
+        "margin": 0.125,
+        "window": [-0.625, -0.375],
+    },
 )
 THRESHOLD = Verdict(
     "paper.events",
@@ -52,11 +59,18 @@ def test_formats_render_the_same_numbers_and_json_round_trips() -> None:
     latex, markdown = table.render("latex"), table.render("markdown")
     for x in (FIT.exponent, FIT.ci_low, FIT.ci_high):
         assert f"${x:.3g}$" in latex and f"{x:.3g}" in markdown
-    assert r"paper.\allowbreak{}fit\_\allowbreak{}claim" in latex and r"h\_\allowbreak{}norm" in latex
+    assert (
+        r"paper.\allowbreak{}fit\_\allowbreak{}claim" in latex and r"h\_\allowbreak{}norm" in latex
+    )
     assert r"[95\% CI]" in latex  # a uniform confidence level is stated once, in the header
     assert r"\begin{tabular*}{\columnwidth}" in latex and r"\midrule" in latex
     assert "(profile" not in latex and "Profile" in latex  # two profiles: a column
     assert markdown.count("\n") == 4 and "| paper.events | full |" in markdown
+    # the logical form and the margin, beside the paper's value and apart from the measurement
+    assert "| O | -0.5 | ±0.125 |" in markdown and "| mean of event |  | 0.9 | -- |" in markdown
+    assert (rows[0]["form"], rows[0]["predicted"], rows[0]["margin"]) == ("upper", "-0.5", "0.125")
+    assert rows[1]["form"] == "" and rows[1]["margin"] == "nan"
+    assert r"$O$\,$-0.5$\\ \relax \scriptsize $\pm$$0.125$" in latex and r"$\pm\delta$" in latex
     with pytest.raises(ConfigError):
         table.render("html")  # type: ignore[arg-type]
 

@@ -110,7 +110,7 @@ def write_png(body: str, workdir: Path, target: Path) -> None:
 
 def stress_table() -> VerdictTable:
     """Every registered claim id; compound claims with five long part labels; long statistics;
-    numbers in exponent form, negative, infinite and missing; every status."""
+    numbers in exponent form, negative, infinite and missing; every status and logical form."""
     from wideproof import claims
 
     statuses = ("HOLDS", "FAILS", "INCONCLUSIVE")
@@ -125,7 +125,16 @@ def stress_table() -> VerdictTable:
             "points": [[1, 2, 0]] * 35,
         }
         stat = f"exponent of hessian_norm_ntk/(log n_models)^1 in {c.knob}, band [-0.7, -0.35]"
-        evidence: dict[str, object] = {"statistic": stat, "fit": fit}
+        form, margin = (
+            ("tight", "upper", "lower")[i % 3],
+            (0.125, 0.0125)[i % 2],
+        )  # margins of exponents
+        evidence: dict[str, object] = {
+            "statistic": stat,
+            "fit": fit,
+            "form": form,
+            "margin": margin,
+        }
         if i % 3 == 0:
             part = Verdict(c.id, statuses[i % 3], -0.5, x, "rule", evidence).to_json()
             labels = (

@@ -1,15 +1,15 @@
 """Claims of Banerjee, Cisneros-Velarde, Zhu & Belkin, "Restricted strong convexity of deep
-learning models with smooth activations" (ICLR 2023, arXiv:2209.15106), linearity notes §6.
+learning models with smooth activations" (ICLR 2023, arXiv:2209.15106).
 
-The network is the paper's (notes §6.3, :class:`~wideproof.families.MLP` with
+The network is the paper's (:class:`~wideproof.families.MLP` with
 ``initialization="rsc"``): :math:`\\alpha^{(l)} = \\phi(W^{(l)}\\alpha^{(l-1)}/\\sqrt{m_{l-1}})`,
 :math:`f = v^T\\alpha^{(L)}/\\sqrt m`, :math:`W^{(l)}_{ij}\\sim\\mathcal N(0,\\sigma_0^2)` with
 :math:`\\sigma_0 = \\sigma_1/(2(1 + \\sqrt{\\log m/(2m)}))` and :math:`v_0` a random unit vector;
 tanh, :math:`d = 8`, :math:`x = \\mathbf 1_8` (so :math:`\\|x\\| = \\sqrt d`).  Theorem 4.1:
 :math:`\\|\\nabla^2_\\theta f\\| \\le c_H/\\sqrt m` with
 :math:`c_H = O(\\mathrm{poly}(L)(1 + \\gamma^{O(L)})(1 + \\rho_1))`, :math:`\\gamma = \\sigma_1 +
-\\rho/\\sqrt m` ([V] shape, [R] constant).  Settings and margins: feasibility notes
-``linearity_static.md`` §4 and §7 (rows "RSC depth" and "RSC width").
+\\rho/\\sqrt m` ([V] shape, [R] constant).  Settings and margins
+are ours, fixed from a pilot run (factors below).
 
 * ``banerjee2022.hessian-width`` -- :math:`\\|H\\| \\sim m^{-1/2}` at depths 1, 3 and 5.
 * ``banerjee2022.hessian-depth`` -- :math:`\\sigma_1 \\le 1`: no exponential growth in depth (in
@@ -55,7 +55,7 @@ INPUT_DIM = 8
 WIDTH_DEPTHS = (1, 3, 5)
 DEPTH_WIDTH = 256
 SIGMA1 = {"small": 0.5, "large": 4.0}
-"""sigma_1 below 1 (the bound is poly(L)) and well above it (gamma^{O(L)}); notes §4.2."""
+"""sigma_1 below 1 (the bound is poly(L)) and well above it (gamma^{O(L)}); pilot run."""
 
 
 def rsc_tanh_mlp(width: int, depth: int = 3, sigma1: float = 0.5) -> MLP:
@@ -215,7 +215,7 @@ HESSIAN_DEPTH = Claim(
     family=_rsc_depth_family,
     measure=depth_hessians,
     measure_args={"sigma1": dict(SIGMA1), "tol": 1e-7},
-    # linearity_static.md §4.2 and §7 ("RSC depth"): factors 0.28 (sigma_1 = 0.5) and 1.37
+    # pilot run (depth rule): factors 0.28 (sigma_1 = 0.5) and 1.37
     # (sigma_1 = 4); thresholds 1.05 and 1.2; gradient factor about 0.23 per layer at 0.5.
     rule=AllOf(
         (
@@ -251,7 +251,7 @@ BOUND_HOLDS = Claim(
             "hessian_depth3",
             power=-0.5,
             constant=None,
-            provenance="c_H of Thm 4.1: [V] shape, [R] constant (linearity notes §6.4 item 1)",
+            provenance="c_H of Thm 4.1: [V] shape, [R] constant (Banerjee et al. 2023, Thm 4.1)",
         ),
         _CONTROL,
     ),

@@ -2,14 +2,14 @@ r"""Restricted strong convexity along GD (Banerjee, Cisneros-Velarde, Zhu & Belk
 "Restricted Strong Convexity of Deep Learning Models with Smooth Activations", arXiv:2209.15106).
 
 Loss :math:`\mathcal L(\theta) = \frac1n\sum_i(y_i - f(\theta; x_i))^2` (no 1/2), average
-predictor :math:`\bar G = \frac1n\sum_i f(\theta; x_i)`.  Linearity notes §6.4:
+predictor :math:`\bar G = \frac1n\sum_i f(\theta; x_i)`.  Banerjee et al. 2023, §5:
 
-* item 7 (exact): :math:`\|\nabla\bar G\|^2 = \mathbf 1^\top K\mathbf 1/n^2 \ge \lambda_{\min}(K)/n`;
+* (exact, by the chain rule): :math:`\|\nabla\bar G\|^2 = \mathbf 1^\top K\mathbf 1/n^2 \ge \lambda_{\min}(K)/n`;
   the RSC condition can hold when :math:`K` is singular (more samples than parameters);
-* item 4 (Theorem 5.1): RSC with :math:`\alpha_t = 2\kappa^2\|\nabla\bar G_t\|^2 - c_2/\sqrt m` on
+* Theorem 5.1: RSC with :math:`\alpha_t = 2\kappa^2\|\nabla\bar G_t\|^2 - c_2/\sqrt m` on
   :math:`Q^t_\kappa = \{\theta': |\cos(\theta'-\theta_t, \nabla\bar G_t)| \ge \kappa\}`, where
   :math:`c_2` is only recalled [R];
-* item 6: geometric decrease of the loss.
+* the corollary: geometric decrease of the loss.
 
 The realized curvature of the GD step :math:`\Delta_t = \theta_{t+1}-\theta_t = -\eta\nabla\mathcal
 L_t` is
@@ -21,7 +21,7 @@ L_t` is
     {\eta^2\|\nabla\mathcal L_t\|^2},
 
 the largest :math:`\alpha` for which the RSC inequality holds at :math:`\theta' = \theta_{t+1}`.
-By the exact decomposition of §6.4 item 4 it splits into the Jensen part
+Expanding the square loss exactly, it splits into the Jensen part
 :math:`j_t = \frac{2}{n\|\Delta_t\|^2}\sum_i(\Delta f_i)^2 \ge 0` and the non-linearity part
 :math:`a_t - j_t = \frac{4}{n\|\Delta_t\|^2}\sum_i r_i(\Delta f_i - \langle\nabla f_i,\Delta_t\rangle)`
 (the decomposition itself is checked against forward-mode derivatives in the tests).
@@ -31,7 +31,7 @@ By the exact decomposition of §6.4 item 4 it splits into the Jensen part
 smallest constant the run needs, :math:`\max_t\sqrt m\,(2\kappa_t^2\|\nabla\bar G_t\|^2 - a_t)`, is
 reported (``implied_c2``; negative means no constant is needed) and not tested.
 
-Settings (our choice, ``shared/theory/feasibility/dynamics.md`` has no RSC section): one tanh hidden
+Settings (our choice; the paper gives none): one tanh hidden
 layer (1-Lipschitz and smooth, Assumption 1), the paper's initialization (``initialization="rsc"``,
 :math:`\sigma_1 = 0.9 < 1`, unit output vector), inputs of norm :math:`\sqrt d`, labels
 :math:`\pm0.8`, :math:`\eta = 0.5/(c\,\lambda_{\max}(K_0))` with :math:`c = 2/n`.  A second run uses
@@ -262,7 +262,7 @@ _ARGS: dict[str, Any] = {
 
 RSC = Claim(
     id="banerjee2022.rsc",
-    paper=PAPER + ", Theorem 5.1 and the geometric-convergence corollary (linearity notes §6.4)",
+    paper=PAPER + ", Theorem 5.1 and the geometric-convergence corollary",
     statement=(
         "Along GD on the mean square loss, |grad G_bar|^2 = 1^T K 1 / n^2 >= lambda_min(K)/n; the "
         "realized curvature a_t of each step (the largest RSC parameter at theta_{t+1}) is "

@@ -8,13 +8,13 @@ linear output, at one input :math:`x`,
 .. math::
     \\|H_f(w_0; x)\\|_2 = \\tilde O(m^{-1/2}),
 
-where the hidden factor is :math:`\\max_i |v_i| \\sim \\sqrt{2\\log m}` (linearity notes §1.4,
-items 4-5; the bound :func:`wideproof.symbolic.one_hidden_layer_at_init` is
+where the hidden factor is :math:`\\max_i |v_i| \\sim \\sqrt{2\\log m}` (Liu, Zhu & Belkin 2020, §3.1;
+the bound :func:`wideproof.symbolic.one_hidden_layer_at_init` is
 :math:`C\\sqrt{2\\log m}/\\sqrt m`).  The claim is checked on a one-hidden-layer tanh network,
 :math:`d = 4`, :math:`x = (1, 1, 1, 1)` (so :math:`\\|x\\| = \\sqrt d`), fitting the width
 exponent with the :math:`\\sqrt{\\log m}` factor divided out.
 
-``liu2020.nonlinear-output`` -- the counterexample (§4, linearity notes §1.5): with
+``liu2020.nonlinear-output`` -- the counterexample (§4): with
 :math:`f = \\phi(\\tilde f + c)` and :math:`\\phi''(c) \\ne 0` the width exponent of
 :math:`\\|H_f\\|` is 0 (softplus at :math:`c = 0`, tanh at :math:`c = 0.7`, antisymmetric
 initialization so :math:`\\tilde f(w_0) = 0`); the control tanh at :math:`c = 0` keeps -1/2.
@@ -149,7 +149,7 @@ HESSIAN_WIDTH = Claim(
 )
 
 
-# --- liu2020.nonlinear-output: the counterexample of §4 (linearity notes §1.5) -------------------
+# --- liu2020.nonlinear-output: the counterexample of §4 -------------------
 
 NONLINEAR_OUTPUTS: dict[str, tuple[str, float]] = {
     "softplus": ("softplus", 0.0),
@@ -185,7 +185,7 @@ def nonlinear_output_hessians(task: Task) -> dict[str, Estimate | float]:
     spec's output is swapped; the antisymmetric draw does not depend on it), and
     ``rank_one_<label>`` = :math:`|\\phi''(c)|\\,\\|\\nabla\\tilde f\\|^2`, the term of
     :math:`H_f = \\phi'(c) H_{\\tilde f} + \\phi''(c)\\nabla\\tilde f\\nabla\\tilde f^T` that does
-    not decay (linearity notes §1.5).  Input :math:`x = \\mathbf 1_d`.
+    not decay (§4).  Input :math:`x = \\mathbf 1_d`.
     """
     import torch
 
@@ -236,7 +236,7 @@ NONLINEAR_OUTPUT = Claim(
     family=antisymmetric_tanh_mlp,
     measure=nonlinear_output_hessians,
     measure_args={"outputs": {k: list(v) for k, v in NONLINEAR_OUTPUTS.items()}, "tol": 1e-7},
-    # Feasibility notes linearity_static.md §5 and §7: with f~(w_0) controlled (antisymmetric
+    # Pilot run: with f~(w_0) controlled (antisymmetric
     # init plus an explicit shift) the phi'' != 0 exponents sat in [-0.12, +0.09] per seed, the
     # phi'' = 0 ones in [-0.47, -0.38]; one hidden layer separates them more cleanly than two.
     rule=AllOf(
@@ -265,7 +265,7 @@ NONLINEAR_OUTPUT = Claim(
 )
 
 
-# --- liu2020.linearization-gap: Proposition of §2 with Theorem 3.2 (linearity notes §1.4 item 2) --
+# --- liu2020.linearization-gap: Proposition of §2 with Theorem 3.2 --
 
 
 def linearization_gap_in_ball(task: Task) -> dict[str, float]:
@@ -422,7 +422,7 @@ HESSIAN_BALL = Claim(
 )
 
 
-# --- liu2020.kernel-change: the tangent kernel after GD (§1.6 of the notes; Prop. of §2) ---------
+# --- liu2020.kernel-change: the tangent kernel after GD (Prop. of §2, Fig. 1) ---------
 
 
 def _training_data(task: Task) -> tuple[torch.Tensor, torch.Tensor]:

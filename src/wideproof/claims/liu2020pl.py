@@ -10,7 +10,7 @@ and :math:`\eta \le 1/\sup\|H_{\mathcal L}\|`, GD converges as
 stays bounded away from 0 as the width grows and the ball on which it persists grows with it
 (Theorem 4 via the Hessian norm :math:`O(1/\sqrt m)`).
 
-Settings and rules: ``shared/theory/feasibility/dynamics.md`` §4 and §6.4 -- an NTK MLP with two
+Settings and rules (ours, checked in a pilot run) -- an NTK MLP with two
 tanh hidden layers, :math:`d = n = 20`, inputs :math:`x\sim\mathcal N(0,I_d)` rescaled to
 :math:`\|x\| = \sqrt d`, labels :math:`\pm0.8`, :math:`\eta = 1/\lambda_{\max}(K_0)`, GD until
 :math:`\mathcal L < 10^{-8}\mathcal L_0`.  (d = 5 is ill-conditioned, :math:`\kappa \approx 300`.)

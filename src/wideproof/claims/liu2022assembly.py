@@ -1,5 +1,5 @@
 """Claim of Liu, Zhu & Belkin, "Transition to linearity of wide neural networks is an emerging
-property of assembling weak models" (ICLR 2022, arXiv:2203.05104, §3; linearity notes §3.3).
+property of assembling weak models" (ICLR 2022, arXiv:2203.05104, §3).
 
 ``liu2022assembly.weak-models`` -- an assembly
 :math:`f = s(m)^{-1}\\sum_{i=1}^m v_i g_i(\\theta_i; x)`
@@ -10,7 +10,7 @@ of :math:`m` weak sub-models with disjoint parameters has a block-diagonal Hessi
 
 * With :math:`s(m) = \\sqrt m` (NTK scaling) it decays like :math:`m^{-1/2}` up to the growth of
   the maximum over :math:`m` blocks, each containing a product of two Gaussians, i.e. a
-  :math:`\\log m` factor (feasibility note ``linearity_static.md`` §3.2: raw exponent -0.32,
+  :math:`\\log m` factor (pilot run: raw exponent -0.32,
   -0.53 after dividing by :math:`\\log m`).
 * With :math:`s(m) = m` (mean-field) :math:`\\|H\\|` decays faster, but so does
   :math:`\\|\\nabla f\\|^2`:

@@ -7,16 +7,16 @@ arXiv:2407.20199).
 every iteration while the test accuracy stays near zero through a flat phase and then jumps to
 (nearly) 1; before the jump the bottom-left block of :math:`M_t` becomes circulant (its circulant
 deviation falls, §5.4) and the AGOP alignment :math:`\rho(M_t, M_T)` rises.  Settings and
-thresholds: ``shared/theory/feasibility/rfm_grokking.md`` §1.6, §1.8-§1.9 (the paper's fraction 0.5
+thresholds: ours, from a pilot run (the paper's fraction 0.5
 needs :math:`p \ge 47`, so the quick profile uses :math:`p = 23` at fraction 0.7).
 
-``mallinar2024.fourier`` -- Theorem 5.1 (§5.6 of ``catapult_agop.md``): with all :math:`p^2` pairs
+``mallinar2024.fourier`` -- Theorem 5.1 (Mallinar et al. 2024, §5): with all :math:`p^2` pairs
 of modular subtraction and :math:`M_\ell = \begin{pmatrix}0&C^\ell\\ (C^\ell)^\top&0\end{pmatrix}`
 (:math:`C_{i,(i+1)\bmod p} = 1`), the ridgeless quadratic-kernel predictor of class :math:`\ell`
 has coefficients :math:`\alpha^{(\ell)} = \frac12C^{3\ell} - \frac{1}{2p+2}\mathbf 1\mathbf 1^\top`
 (:math:`\alpha_{a,b}` the coefficient of :math:`e_a\oplus e_b`) and equals the Fourier
 multiplication algorithm (FMA) on one-hot inputs; off that domain it equals
-:math:`x_{[1]}^\top C^{-\ell}x_{[2]}` plus a class-independent term (rfm_grokking.md §2).
+:math:`x_{[1]}^\top C^{-\ell}x_{[2]}` plus a class-independent term (by direct evaluation).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ measured as the matrix cosine, as in the authors' ``deep_neural_feature_ansatz``
 
 A high cosine alone does not show that training produced the alignment: a tanh network that
 merely memorizes scores 0.98 because its *initial* weights already score 0.955
-(``shared/theory/feasibility/rfm_grokking.md`` §3).  The claim therefore requires both a high
+(measured in a pilot run).  The claim therefore requires both a high
 cosine and a margin over the same cosine computed with the initial weights :math:`W_1^{(0)}`.
 Setting (§3): :math:`x\sim\mathcal N(0, I_{20})`, :math:`n = 2000`, :math:`f^*(x) = x_0x_1`, a
 bias-free ReLU network :math:`20\to m\to m\to1` with PyTorch's default uniform initialization

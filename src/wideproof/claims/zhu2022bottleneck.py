@@ -1,12 +1,12 @@
 """Claim of Zhu, Pandit & Belkin, "Quadratic models for understanding neural network dynamics"
 / "A note on linear bottleneck networks and their transition to multilinearity" (2022,
-arXiv:2206.15058; linearity notes §5.3).
+arXiv:2206.15058).
 
 ``zhu2022bottleneck.degree`` -- a deep linear NTK network whose :math:`B` blocks of wide layers
 are separated by :math:`B-1` narrow (bottleneck) layers tends, as the width :math:`m\\to\\infty`,
 to a function that is multilinear of degree :math:`B` in the weights, **whatever the depth**.
 
-Estimator (feasibility note ``linearity_static.md`` §1.1-§1.2 and §7).  Along a direction
+Estimator (ours).  Along a direction
 :math:`\\Delta` the network is exactly a polynomial in :math:`t`,
 
 .. math::
@@ -29,7 +29,7 @@ threshold sits mid-gap between the measured :math:`e_B \\ge -0.24` and :math:`e_
 ``zhu2022bottleneck.blocks`` -- the mechanism behind the degree (§5.3): the output Hessian
 restricted to one block (the weights between two bottlenecks) vanishes like :math:`m^{-1/2}`,
 while the blocks coupling two different blocks stay :math:`\\Theta(1)`.  Setting and bands of the
-feasibility note (§1.3 and §7): one wide layer per block, bottleneck width 2, :math:`B = 2`,
+pilot run: one wide layer per block, bottleneck width 2, :math:`B = 2`,
 :math:`x = \\mathbf 1_4`; the 95% CI over seeds of the width exponent of the largest within-block
 norm must lie in :math:`[-0.75, -0.3]`, that of the largest cross-block norm in
 :math:`[-0.2, 0.2]` (measured there: :math:`-0.48\\pm0.07` and :math:`-0.04\\pm0.02`, m = 32-8192).
@@ -70,7 +70,7 @@ __all__ = [
 
 PAPER = (
     "Zhu, Pandit & Belkin 2022, transition to multilinearity of linear networks with "
-    "bottlenecks, arXiv:2206.15058 (linearity notes §5.3)"
+    "bottlenecks, arXiv:2206.15058"
 )
 INPUT_DIM = 4
 BOTTLENECK_WIDTH = 2
@@ -408,7 +408,7 @@ BLOCKS = Claim(
         )
     ),
     profiles={
-        # 3 widths x 5 seeds (the note's setting) left the within-block CI at [-0.76, -0.33];
+        # 3 widths x 5 seeds (the pilot's setting) left the within-block CI at [-0.76, -0.33];
         # per-seed slopes spread by ~0.15, so quick takes five widths and 24 seeds (8 seeds reach
         # -1/2 + 0.1 in 35 % of synthetic runs at -1/2, 24 in 81 %)
         "quick": Profile(values=(32, 128, 512, 2048, 8192), seeds=tuple(range(24))),

@@ -1,5 +1,5 @@
 """Claim of Zhu, Liu & Belkin, "Transition to linearity of general neural networks with directed
-acyclic graph architecture" (NeurIPS 2022, arXiv:2205.11786, Thm 3.1 and §4; linearity notes
+acyclic graph architecture" (NeurIPS 2022, arXiv:2205.11786, Thm 3.1 and §4
 §4.3-§4.4).
 
 ``zhu2022dag.in-degree`` -- for a network on a DAG whose neurons (beyond the first hidden layer)
@@ -9,14 +9,14 @@ activations, the Hessian of the output at initialization satisfies
 counterexample: when the **output** neuron has in-degree 2 the two output weights couple at
 :math:`O(1)` to their sources' gradients and :math:`\\|H_f\\| = \\Theta(1)`.
 
-Settings (feasibility note ``linearity_static.md`` §2 and §7): the ``"random"`` layout (sources
+Settings (ours, from a pilot run): the ``"random"`` layout (sources
 drawn without replacement from all earlier hidden layers, i.e. with skip connections), 4 hidden
 tanh layers of a fixed 512 neurons, :math:`d = 4`, one input :math:`x = \\mathbf 1_d`, graph and
 weights redrawn per (k, seed).  Measured raw exponents are :math:`-0.38\\pm0.05` (a maximum over
 neurons of Gaussian products), :math:`-0.51\\pm0.05` after dividing by :math:`\\sqrt{\\log k}`, so
 the rule divides that factor out and asks (§7) that the 95% CI of the exponent lie in
 :math:`[-0.75, -0.3]` -- clear of 0, but not "contains -1/2": at k = 16, 64, 256 and 3 seeds
-the measured CI was :math:`[-0.49, -0.37]`, the pre-asymptotic drift the note describes.  The
+the measured CI was :math:`[-0.49, -0.37]`, the pre-asymptotic drift of the pilot runs.  The
 output-in-degree-2 DAG gives :math:`-0.00\\pm0.05` (range :math:`[-0.06, 0.06]`), asserted to
 lie in :math:`[-0.15, 0.15]`.  A *single* in-degree-2 neuron among the output's sources does
 **not** stop the decay (its weight is diluted by the output's :math:`1/\\sqrt k`; §2.2 "one2":
@@ -27,7 +27,7 @@ measured at the same (k, seed) (:data:`LAYOUTS`): ``"layered"`` (k sources from 
 layer of 512 only, no skips; §2.2 "prevlayer" gave :math:`-0.44\\pm0.09` after the correction),
 ``"densenet"`` (every neuron reads all earlier layers of k neurons, so in-degrees are
 :math:`k, 2k, 3k`) and ``"resnet"`` (the previous layer and the one two back; in-degrees
-:math:`k, 2k, 2k`).  The last two were not in the feasibility runs: the band is the theorem's,
+:math:`k, 2k, 2k`).  The last two were not in the pilot runs: the band is the theorem's,
 set before measuring them.
 """
 

@@ -4,7 +4,7 @@ dynamics of neural networks" (ICLR 2024, arXiv:2205.11787).
 ``zhu2022nqm.single-example`` -- §3 and Theorem 1: the neural quadratic model (NQM,
 :class:`~wideproof.families.QuadraticModel`) of the two-layer ReLU network
 :math:`f = \frac1{\sqrt m}\sum_iv_i\,\mathrm{relu}(u_i^\top x/\sqrt d)` on one example, trained
-by GD on :math:`\tfrac12(g-y)^2`, follows the exact update equations (§2.3 of the catapult notes)
+by GD on :math:`\tfrac12(g-y)^2`, follows the exact update equations (§2.3 of the paper)
 
 .. math::
     g_{t+1}-y = (1 - \eta\lambda_t + k\eta^2(g_t-y)g_t)(g_t-y), \qquad
@@ -12,33 +12,33 @@ by GD on :math:`\tfrac12(g-y)^2`, follows the exact update equations (§2.3 of t
 
 :math:`k = \|x\|^2/(md)`; for :math:`2 < \eta\lambda_0 < 4` the loss peaks at least at order
 :math:`m(\eta\lambda_0-2)^2/\log m`, and the final :math:`\eta\lambda` is below 2 for the NQM and
-the network.  Settings and rules: ``shared/theory/feasibility/dynamics.md`` §2 and §6.2 (d = 5,
-:math:`\|x\| = \sqrt d`, y = 0.7).  Per run and per :math:`\eta\lambda_0`: residuals < 1e-12 (the
+the network.  Settings and rules (ours, checked in a pilot run): d = 5,
+:math:`\|x\| = \sqrt d`, y = 0.7.  Per run and per :math:`\eta\lambda_0`: residuals < 1e-12 (the
 :math:`g`-residual scaled by :math:`\max(|g_t|, |g_{t+1}|, |g_t-y|, |g_{t+1}-y|)`, not by
 :math:`|g-y|`, which vanishes at convergence; the :math:`\lambda`-residual relative); peak
 :math:`\ge 0.1\,m\delta^2/\log m`; final :math:`\eta\lambda < 2` and final loss < 1e-6 for both.
 Over widths: the log-log slope of the peak in :math:`m` lies in [0.85, 1.15] (observed
 0.95-1.01: the peak is :math:`\propto m`, the theorem's :math:`1/\log m` is a lower-bound
 artefact not resolvable here; no log factor is fitted).  The quick profile takes four widths of
-the notes' range (500-4000), 5 seeds and 50 NQM steps (the peak comes within about ten).
+the pilot range (500-4000), 5 seeds and 50 NQM steps (the peak comes within about ten).
 
 ``zhu2022nqm.multi-example`` -- §2.4 (Props. 7, 9, Theorem 3) in the Fig. 3 setting (§2.6): n
 one-dimensional points, half from N(-2, 1) labelled -1 and half from N(2, 1) labelled +1, the
 bias-free ReLU network with d = 1 and its NQM, GD on the mean squared loss
 :math:`\frac1n\sum_i(g_i-y_i)^2`, so :math:`\eta_{crit,i} = n/\lambda_i` and
-:math:`\eta_{max} = 2n/\lambda_1` (the paper's 0.37/0.39 are in these units; feasibility notes
-§3).  :math:`K` has rank <= 2 with eigenvectors :math:`p_\pm = x\odot\mathbb 1\{x\gtrless0\}`
+:math:`\eta_{max} = 2n/\lambda_1` (the paper's 0.37/0.39 are in these
+units).  :math:`K` has rank <= 2 with eigenvectors :math:`p_\pm = x\odot\mathbb 1\{x\gtrless0\}`
 (group 1 is the one with the larger eigenvalue at init); the loss projected on the complement is
 frozen.  The middle regime separates only when :math:`\lambda_1/\lambda_2\ge1.1`, so the data
 are redrawn (data seed ``1000 seed + attempt``) until the ratio at init lies in [1.1, 1.8] (the
 upper end keeps :math:`n/\lambda_2 < 2n/\lambda_1`, so regime C exists).  Step sizes and pass
-rules per regime are those of feasibility §3 / §6.3 (A: 0.9 n/λ1, lazy; B: between n/λ1 and
+rules per regime are ours, from a pilot run (A: 0.9 n/λ1, lazy; B: between n/λ1 and
 n/λ2, catapult along p1 only; C: between n/λ2 and 2n/λ1, along both; D: 1.05 * 2n/λ1, diverges).
 The NQM must pass every regime in every run; the network's regime outcomes are reported beside
-them (the notes found it passes in >= 80 % of runs, not all).  The notes validated ratios 1.01-1.29;
+them (a pilot run found it passes in >= 80 % of runs, not all).  The pilot validated 1.01-1.29;
 at 1.36-1.44 we saw regime C's :math:`\Pi_2` rise only 2.7x (m = 300, 500), because
 :math:`\eta\lambda_2` then sits barely above critical, so the draw is limited to [1.1, 1.3].
-The quick profile uses m = 500, the notes' smallest width: at m = 300 one seed of three failed
+The quick profile uses m = 500, the pilot's smallest width: at m = 300 one seed of three failed
 B and C (λ2 drifted as much as λ1), consistent with Theorem 3's margin Θ(log m/√m).
 
 ``zhu2022nqm.network-agreement`` -- §2.1 and §2.6 (Fig. 2, 4): the two-layer ReLU network
@@ -51,7 +51,7 @@ three converge and the network's and the NQM's loss curves stay within 0.1 L0 of
 linearization's at every step; at s = 3 the linearization diverges while the network and the
 NQM catapult (peak >= 2 L0), converge (final loss <= 1e-3 L0) and end with
 :math:`c\eta\lambda_{\max}(K_T) < 2`; at s = 4.4 (above the NQM's :math:`\eta_{max}`, s = 4) the NQM
-diverges.  The network's outcome there is only reported: the notes (§3, §7) saw it survive
+diverges.  The network's outcome there is only reported: a pilot run saw it survive
 in 2 of 30 runs.
 """
 
@@ -265,10 +265,10 @@ SINGLE_EXAMPLE = Claim(
     profiles={
         # widths 100-400 and 3 seeds while the NQM cost ~6 s a run (nested forward mode); there
         # the peak grows more slowly than m (CI [0.44, 0.93] at 2.5: INCONCLUSIVE).  At ~1-2 s a
-        # run, quick samples the notes' range with the grid guidance of docs/writing-claims.md
+        # run, quick samples the pilot range with the grid guidance of docs/writing-claims.md
         # (as many widths and seeds as seconds allow; 3 x 3 at 500-2000 left CIs 0.35 wide).
         "quick": Profile(values=(500, 1000, 2000, 4000), seeds=tuple(range(5))),
-        # dynamics feasibility notes §2 and §6: 300 NQM steps at m = 500-8000
+        # pilot run: 300 NQM steps at m = 500-8000
         "full": Profile(
             values=(500, 1000, 2000, 4000, 8000), seeds=tuple(range(10)), args={"steps": 300}
         ),
@@ -462,7 +462,7 @@ MULTI_EXAMPLE = Claim(
     rule=ChecklistRule(MULTI_CHECKS),
     profiles={
         "quick": Profile(values=(500,), seeds=(0,)),
-        # dynamics feasibility notes §3: 2000 steps per regime
+        # pilot run: 2000 steps per regime
         "full": Profile(values=(500, 1000, 5000), seeds=tuple(range(10)), args={"steps": 2000}),
     },
 )

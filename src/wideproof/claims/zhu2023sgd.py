@@ -1,7 +1,7 @@
 r"""Claims of Zhu, Liu, Radhakrishnan & Belkin, "Catapults in SGD: spikes in the training loss and
 their impact on generalization through feature learning" (ICML 2024, arXiv:2306.04815).
 
-Network and task (``shared/theory/feasibility/dynamics.md`` §5): a two-layer ReLU NTK network
+Network and task (ours; the paper's protocol is not recoverable): a two-layer ReLU NTK network
 :math:`f(x) = \frac1{\sqrt m}\sum_i v_i\,\mathrm{relu}(w_i^\top x/\sqrt d)`, no bias, both layers
 trained, on :math:`x\sim\mathcal N(0, I_{20})` with the target :math:`f^*(x) = x_1x_2`.
 

@@ -10,7 +10,7 @@ only at degree :math:`> p` is not recovered at that :math:`n`.  A degree-1 part 
 carries exactly one direction; two directions need :math:`p = 2`.
 
 The paper's exact protocol (kernel, ridge, metric) is not public; ours follows
-``shared/theory/feasibility/irkm_subspace.md`` §2.1 and §3: Gaussian inputs, :math:`r = 2`,
+our protocol, fixed from a pilot run: Gaussian inputs, :math:`r = 2`,
 :math:`U` with orthonormal rows, Laplace KRR :math:`\exp(-\|x-z\|/\sqrt d)` with ridge
 :math:`10^{-6}`, the AGOP over the training points, distance
 :math:`\|P_{\hat V} - P_U\|_F/\sqrt{2r}`, relative MSE on 3000 test points.  Targets

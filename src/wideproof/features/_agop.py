@@ -66,8 +66,8 @@ def kernel_agop(
     .. math:: \sum_j A_jA_j^\top = X^\top\mathrm{diag}(\|c_j\|^2)X + X^\top[(C\alpha^\top)
               \circ V]Z + (\cdot)^\top + Z^\top[(\alpha\alpha^\top)\circ(V^\top V)]Z,
 
-    so the cost is :math:`O(mn^2 + n^2 d)` (the identity behind the feasibility runs of
-    rfm_grokking.md §1.1).  Then :math:`G = M(\frac1m\sum_jA_jA_j^\top - \bar A\bar A^\top)M`
+    so the cost is :math:`O(mn^2 + n^2 d)` (the identity behind our pilot
+    runs).  Then :math:`G = M(\frac1m\sum_jA_jA_j^\top - \bar A\bar A^\top)M`
     with :math:`\bar A = \frac1m(X^\top C + Z^\top\mathrm{diag}(V^\top\mathbf 1)\alpha)` when
     ``centered`` (else without the mean term).
 

@@ -14,7 +14,7 @@ In the diagonal variant (the demo's default) only :math:`\mathrm{diag}(G_t)` is 
 :math:`w_t = d(\hat w + s/d)/\sum_k(\hat w_k + s/d)` with
 :math:`\hat w_k = \frac1n\sum_i(\partial_kf_t(x_i))^2`.  With :math:`M = \mathrm{diag}(w)` the
 Mahalanobis kernel is :math:`k(\sqrt w\odot x, \sqrt w\odot z)`.  The safeguard and the
-normalization are the demo code's; the paper's exact form is not public (irkm_subspace.md §4).
+normalization are the demo code's; the paper's exact form is not public.
 """
 
 from __future__ import annotations

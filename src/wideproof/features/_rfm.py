@@ -10,7 +10,7 @@ r"""Recursive Feature Machine (Radhakrishnan et al. 2024; Mallinar et al. 2025, 
 
 Iteration ``t`` fits with :math:`M_t` (``t = 0`` is the plain kernel machine), records its
 metrics, then computes :math:`M_{t+1}`; no normalization of :math:`M` (as in the rfm-grokking
-code; rfm_grokking.md §1.1).  The AGOP alignment of iteration ``t`` is
+code).  The AGOP alignment of iteration ``t`` is
 :math:`\rho(M_t, M_T)` (matrix cosine with the feature matrix after the last iteration,
 Mallinar et al. 2025, §5.4).
 """
@@ -137,7 +137,7 @@ def rfm(
 ) -> RFMResult:
     """Run ``iterations`` RFM iterations (module docstring) on ``x_train`` ``(n, d)``,
     ``y_train`` ``(n,)`` or ``(n, c)``; ``power`` is :math:`s`, ``centered`` subtracts the mean
-    gradient in the AGOP (needed for the Gaussian kernel to grok, rfm_grokking.md §1.3),
+    gradient in the AGOP (needed for the Gaussian kernel to grok, seen in a pilot run),
     ``initial_metric`` is :math:`M_0` (identity when ``None``).  Every solve follows
     :func:`solve_kernel_system` (``ridge = 0``: exact, :class:`NumericalError` if singular)."""
     positive_int("iterations", iterations)

@@ -1,5 +1,5 @@
 """Subspace tools for central-subspace recovery from an AGOP (Zhu, Davis, Drusvyatskiy, Fazel
-2026; metric conventions of irkm_subspace.md §2.1, the paper's own metric being unknown)."""
+2026; our metric conventions, the paper's own metric being unknown)."""
 
 from __future__ import annotations
 

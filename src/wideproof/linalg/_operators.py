@@ -11,7 +11,7 @@ Conventions for the loss of :math:`n` samples with residuals :math:`r_i = f(w; x
 * ``"mean"``: :math:`\\mathcal L = \\frac1n\\sum_i r_i^2`, so
   :math:`H_{\\mathcal L} = \\frac2n (J^TJ + \\sum_i r_i H_i)`;
 * ``"half_sum"``: :math:`\\mathcal L = \\frac12\\sum_i r_i^2`, so
-  :math:`H_{\\mathcal L} = J^TJ + \\sum_i r_i H_i` (catapult notes §0).
+  :math:`H_{\\mathcal L} = J^TJ + \\sum_i r_i H_i` (Gauss-Newton decomposition of the loss Hessian).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The average gradient outer product (AGOP) of a function of the input.
 
 For :math:`f:\\mathbb R^d\\to\\mathbb R^c` and points :math:`x^{(1..n)}` (Mallinar et al. 2025,
-Def. 2.1; catapult notes §0):
+Def. 2.1):
 
 .. math::
     G(f) = \\frac1n \\sum_{j=1}^n \\frac{\\partial f(x^{(j)})}{\\partial x}

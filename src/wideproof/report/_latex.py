@@ -45,6 +45,9 @@ _ESCAPES = {
     "≤": r"$\le$",
     "≥": r"$\ge$",
     "×": r"$\times$",
+    "±": r"$\pm$",
+    "Θ": r"$\Theta$",  # the logical forms of a bound: Θ, O, Ω
+    "Ω": r"$\Omega$",
 }
 
 

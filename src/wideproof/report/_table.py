@@ -27,11 +27,14 @@ __all__ = ["DIGITS", "FORMATS", "Row", "TableFormat", "VerdictTable", "table_fro
 TableFormat = Literal["latex", "markdown", "csv", "json"]
 FORMATS: tuple[str, ...] = ("latex", "markdown", "csv", "json")
 DIGITS = 3
+FORM_SYMBOLS = {"tight": "Θ", "upper": "O", "lower": "Ω"}
 _HEADERS = (
     "Claim",
     "Profile",
     "Statistic",
+    "Form",
     "Predicted",
+    "Margin",
     "Measured",
     "CI",
     "Level",
@@ -42,12 +45,19 @@ _HEADERS = (
 
 @dataclass(frozen=True)
 class Row:
-    """One verdict: the statistic, predicted and measured values, the interval, the status."""
+    """One verdict: the statistic, the theorem's logical form, the paper's predicted value and the
+    declared margin δ, the measured value and its interval, the status.
+
+    ``form`` is ``"tight"``, ``"upper"`` or ``"lower"`` (Θ, O, Ω) for an exponent rule and ``""``
+    for a rule without one; ``margin`` is NaN then.
+    """
 
     claim_id: str
     profile: str
     statistic: str
+    form: str
     predicted: float
+    margin: float
     measured: float
     ci_low: float
     ci_high: float
@@ -64,7 +74,9 @@ class Row:
             claim_id=verdict.claim_id,
             profile=profile,
             statistic=str(ev.get("statistic", "")),
+            form=str(ev.get("form", "")),
             predicted=verdict.predicted,
+            margin=float_from_json(ev.get("margin", "nan")),
             measured=verdict.measured,
             ci_low=float_from_json(fit.get("ci_low", "nan")),
             ci_high=float_from_json(fit.get("ci_high", "nan")),
@@ -98,6 +110,8 @@ class VerdictTable:
                     verdict.claim_id,
                     profile,
                     f"all {len(parts)} parts",
+                    "",
+                    math.nan,
                     math.nan,
                     math.nan,
                     math.nan,
@@ -202,7 +216,9 @@ def _cells(r: Row, escape: Any) -> list[str]:
         escape(r.claim_id),
         escape(r.profile),
         escape(r.statistic),
+        FORM_SYMBOLS.get(r.form, ""),
         threshold(r.predicted),
+        f"±{threshold(r.margin)}" if math.isfinite(r.margin) else "--",
         num(r.measured),
         ci,
         escape(level),
@@ -217,7 +233,14 @@ def _md_escape(text: str) -> str:
 
 # -- LaTeX -----------------------------------------------------------------------------------
 _PART = re.compile(r"^(?P<claim>\S+) \((?P<part>.*)\)$")
+_FORM_SUFFIX = re.compile(r" \((Θ|O|Ω), ±[^()]*\)$")
+_TEX_FORMS = {"tight": r"$\Theta$", "upper": "$O$", "lower": r"$\Omega$"}
 _STATUS = {"HOLDS": "holds", "FAILS": r"\textbf{fails}", "INCONCLUSIVE": "inconcl."}
+
+
+def _stacked(top: str, below: str) -> str:
+    """Two lines in one right-aligned cell (a value, its interval or margin below it)."""
+    return rf"\begin{{tabular}}[t]{{@{{}}r@{{}}}}{top}\\ \relax {below}\end{{tabular}}"
 
 
 def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) -> str:
@@ -238,7 +261,8 @@ def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) 
         whole = r.statistic.startswith("all ") and r.statistic.endswith(" parts")
         if whole or not r.statistic:
             return name
-        return rf"{name}\newline{{\scriptsize {tex_text(r.statistic)}}}"
+        statistic = _FORM_SUFFIX.sub("", r.statistic)  # the Form and ±δ columns show it
+        return rf"{name}\newline{{\scriptsize {tex_text(statistic)}}}"
 
     def measured(r: Row) -> str:
         if not math.isfinite(r.ci_low):
@@ -246,18 +270,24 @@ def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) 
         ci = f"[{num(r.ci_low)}, {num(r.ci_high)}]"
         if not uniform_level:
             ci += f" at {r.confidence:.0%}".replace("%", r"\%")
-        return rf"\begin{{tabular}}[t]{{@{{}}r@{{}}}}{num(r.measured)}\\ \scriptsize {ci}\end{{tabular}}"
+        return _stacked(num(r.measured), rf"\scriptsize {ci}")
+
+    def predicted(r: Row) -> str:
+        value = f"{_TEX_FORMS[r.form]}\\,{num(r.predicted)}" if r.form else num(r.predicted)
+        if not math.isfinite(r.margin):
+            return value
+        return _stacked(value, rf"\scriptsize $\pm${num(r.margin)}")
 
     levels = {r.confidence for r in rows if math.isfinite(r.ci_low)}
     uniform_level = len(levels) == 1
     level = f"{next(iter(levels)):.0%}".replace("%", r"\%") if uniform_level else "level"
     profiles = sorted({r.profile for r in rows})
-    columns: list[Column[Row]] = [Column("Claim / part", label, 0.46)]
+    columns: list[Column[Row]] = [Column("Claim / part", label, 0.44)]
     if len(profiles) > 1:
         columns.append(Column("Profile", lambda r: tex_escape(r.profile)))
     columns += [
-        Column("Pred.", lambda r: num(r.predicted), "r"),
-        Column(f"Measured [{level} CI]", measured, "r"),
+        Column(_stacked("Pred.", r"[$\pm\delta$]"), predicted, "r"),
+        Column(_stacked("Measured", f"[{level} CI]"), measured, "r"),
         Column("$n$", lambda r: str(r.points) if r.points else "", "r"),
         Column("Verdict", lambda r: _STATUS[r.status]),
     ]
@@ -267,9 +297,11 @@ def _latex(rows: Sequence[Row], *, wide: bool, standalone: bool, siunitx: bool) 
         + "."
     )
     notes = [
-        rf"Pred.: the value the verdict rule compares against; Measured: the statistic named"
-        rf" under each claim, with its {level} $t$-interval over seeds; $n$: measured points;"
-        r" inconcl.: inconclusive. A claim with parts holds when every part holds."
+        r"Pred.: the theorem's logical form ($\Theta$ tight, $O$ upper, $\Omega$ lower bound)"
+        r" and the paper's exponent (or a rule's threshold), $\pm\delta$ the margin declared"
+        rf" before measuring; Measured: the statistic under each claim, with its {level}"
+        r" $t$-interval over seeds; $n$: points; inconcl.: inconclusive. A claim with parts"
+        r" holds when every part holds."
     ]
     return latex_table(
         columns,

@@ -1,7 +1,7 @@
 """A strict-whitelist evaluator from sympy expressions to python-flint ``arb`` balls.
 
 Only the node types listed in :func:`arb_eval` are accepted; anything else raises
-:class:`Untranslatable`.  This is deliberate (formal_numerics.md §1.4, pitfall 1): a generic
+:class:`Untranslatable`.  This is deliberate (a known pitfall of interval arithmetic): a generic
 ``lambdify`` maps unknown functions to ``math.*``, and ``math.cosh(arb(0, 3))`` silently collapses
 the ball to its midpoint, which once "proved" a false bound.  Rules:
 

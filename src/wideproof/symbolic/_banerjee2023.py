@@ -1,5 +1,5 @@
 """Bounds of Banerjee, Cisneros-Velarde, Zhu & Belkin, "Restricted strong convexity of deep
-learning models with smooth activations" (ICLR 2023, arXiv 2209.15106), linearity notes §6.4."""
+learning models with smooth activations" (ICLR 2023, arXiv 2209.15106), §4-§5."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def rsc_alpha() -> Bound:
 def rsc_ntk_link() -> Bound:
     """:math:`\\|\\nabla\\bar G\\|^2 = \\mathbf 1^TK\\mathbf 1/n^2\\ge\\lambda_{\\min}(K)/n`.
 
-    Linearity notes §6.4 item 7.
+    Banerjee et al. 2023, §5.
     """
     return Bound(
         "banerjee2023.rsc-ntk-link",

@@ -3,7 +3,7 @@
 A bound states ``quantity  relation  expr`` (relation ``<=``, ``>=``, ``=`` or ``~`` for
 :math:`\\Theta`) over declared symbols, under assumptions, for models satisfying named
 ``hypotheses``; ``provenance`` says where it comes from (paper, theorem or equation, the proof file
-in ``proofs/`` deriving it, and the notes' provenance tag).
+in ``proofs/`` deriving it, and a provenance tag).
 
 * :meth:`Bound.exponent_in` -- :math:`a = \\lim_{v\\to\\infty}\\log e/\\log v` and
   :math:`b = \\lim \\log(e/v^a)/\\log\\log v`: ``e = Theta(v^a log(v)^b)`` with the other symbols
@@ -55,7 +55,7 @@ class Hypothesis:
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a bound comes from: paper, theorem/equation, proof file, the notes' tag."""
+    """Where a bound comes from: paper, theorem/equation, proof file, provenance tag."""
 
     paper: str
     where: str

@@ -1,6 +1,6 @@
 """Step-size thresholds of the catapult papers: Lewkowycz et al. 2020 (arXiv 2003.02218) and Zhu,
 Liu, Radhakrishnan & Belkin, "Quadratic models for understanding catapult dynamics" (ICLR 2024,
-arXiv 2205.11787); catapult notes §0, §1.3-1.4, §2.3."""
+arXiv 2205.11787), §2.3."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Bounds of Liu, Zhu & Belkin, "On the linearity of large non-linear models" (NeurIPS 2020,
-arXiv 2010.01092), as recorded in the linearity notes §1.4-1.5.
+arXiv 2010.01092), §3-§4.
 
-Provenance tags follow the notes: [I] our exact derivation (proven in ``proofs/``), [R] recalled
+Provenance tags: [I] our exact derivation (proven in ``proofs/``), [R] recalled
 from the paper (an assumption in the proof, an upper-bound *shape* here).
 """
 
@@ -59,8 +59,7 @@ def one_hidden_layer_block_norm() -> Bound:
     The Hessian is block diagonal over neurons; neuron i's block has norm
     :math:`(|A_i| + \\sqrt{A_i^2 + 4B_i^2})/(2\\sqrt m)` with :math:`A_i =
     v_i\\sigma''(a_i)\\|x\\|^2/d`,
-    :math:`B_i = \\sigma'(a_i)\\|x\\|/\\sqrt d`, and :math:`\\|H\\| = \\max_i` of it (notes §1.4
-    item 5).
+    :math:`B_i = \\sigma'(a_i)\\|x\\|/\\sqrt d`, and :math:`\\|H\\| = \\max_i` of it (§3.1).
     """
     return Bound(
         "liu2020.one-hidden-layer.block-norm",
@@ -77,7 +76,7 @@ def one_hidden_layer_block_norm() -> Bound:
 
 
 def one_hidden_layer_at_init() -> Bound:
-    """:math:`\\|H\\| = \\Theta(\\sqrt{2\\log m}/\\sqrt m)` at Gaussian initialization (notes
+    """:math:`\\|H\\| = \\Theta(\\sqrt{2\\log m}/\\sqrt m)` at Gaussian initialization (§3.1
     §1.4.5):
     the block norm is dominated by :math:`\\max_i|v_i|\\sim\\sqrt{2\\log m}`."""
     return Bound(
@@ -97,7 +96,7 @@ def one_hidden_layer_at_init() -> Bound:
 def two_layer_linear() -> Bound:
     """:math:`f = (md)^{-1/2} v^TWx` has :math:`\\|H\\| = \\|x\\|/\\sqrt{md}` exactly.
 
-    Linearity notes §1.4.6.
+    Liu, Zhu & Belkin 2020, §3.
     """
     return Bound(
         "liu2020.two-layer-linear",
@@ -114,7 +113,7 @@ def two_layer_linear() -> Bound:
 
 
 def fc_hessian() -> Bound:
-    """Theorem 3.2: :math:`\\|H(w)\\| = \\tilde O(R^{3L}/\\sqrt m)` on :math:`B(w_0, R)` (notes
+    """Theorem 3.2: :math:`\\|H(w)\\| = \\tilde O(R^{3L}/\\sqrt m)` on :math:`B(w_0, R)` (§3.2
     §1.4.4,
     [R] med); the log factor is the :math:`\\sqrt{\\log m}` of :math:`\\|b^{(l)}\\|_\\infty`."""
     return Bound(
@@ -133,7 +132,7 @@ def fc_hessian() -> Bound:
 def nonlinear_output() -> Bound:
     """Non-linear output :math:`f = \\phi(\\tilde f)`:
     :math:`\\|H_f\\|\\ge|\\phi''|\\|\\nabla\\tilde f\\|^2 -
-    |\\phi'|\\|H_{\\tilde f}\\|`, with :math:`\\|H_{\\tilde f}\\|\\le c_H/\\sqrt m` (notes §1.5):
+    |\\phi'|\\|H_{\\tilde f}\\|`, with :math:`\\|H_{\\tilde f}\\|\\le c_H/\\sqrt m` (§4):
     Theta(1)."""
     return Bound(
         "liu2020.nonlinear-output",
@@ -150,7 +149,7 @@ def nonlinear_output() -> Bound:
 def ball_linearization_gap() -> Bound:
     """:math:`\\|H\\|\\le\\epsilon` on :math:`B(w_0,R)` gives :math:`|f - f_{lin}|\\le\\epsilon
     R^2/2`
-    (notes §1.4.2)."""
+    (Prop. of §2)."""
     return Bound(
         "liu2020.ball.linearization-gap",
         r"\sup_{w\in B(w_0,R)}|f(w)-f_{lin}(w)|",
@@ -170,7 +169,7 @@ def ball_linearization_gap() -> Bound:
 def ball_kernel_change() -> Bound:
     """:math:`|K(w) - K(w_0)|\\le\\epsilon R(\\|\\nabla f_x\\| + \\|\\nabla f_z\\|) +
     \\epsilon^2R^2`
-    (notes §1.4.2, explicit form [I])."""
+    (Prop. of §2, explicit form [I])."""
     return Bound(
         "liu2020.ball.kernel-change",
         r"\sup_{w\in B(w_0,R)}|K_{x,z}(w)-K_{x,z}(w_0)|",

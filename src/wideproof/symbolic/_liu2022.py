@@ -1,5 +1,5 @@
 """Bounds of Liu, Zhu & Belkin on assembly models (ICLR 2022, arXiv 2203.05104) and on PL*
-(ACHA 2022, arXiv 2003.00307), as recorded in the linearity notes §3.3 and §2.4."""
+(ACHA 2022, arXiv 2003.00307)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def _s(scaling: Scale) -> sp.Expr:
 
 def assembly_hessian(scaling: Scale = "ntk") -> Bound:
     """:math:`\\|H_f\\|\\le s(m)^{-1}\\max_i(|v_i|\\|H_{g_i}\\| + \\|\\nabla g_i\\|)` for
-    :math:`f = s(m)^{-1}\\sum_i v_ig_i` with disjoint sub-model parameters (notes §3.3)."""
+    :math:`f = s(m)^{-1}\\sum_i v_ig_i` with disjoint sub-model parameters."""
     return Bound(
         f"liu2022.assembly.hessian.{scaling}",
         r"\|H_f\|_2",
@@ -81,7 +81,7 @@ def assembly_relative_nonlinearity(scaling: Scale = "ntk") -> Bound:
 def plstar_gradient() -> Bound:
     """:math:`\\|\\nabla\\mathcal L\\|^2 = r^TKr\\ge 2\\lambda_{\\min}(K)\\mathcal L`.
 
-    Linearity notes §2.4 item 2.
+    Liu, Zhu & Belkin 2022.
     """
     return Bound(
         "liu2022.plstar.gradient",

@@ -1,4 +1,4 @@
-"""Translate sympy (in)equalities into z3 nonlinear real arithmetic (formal_numerics.md §2.2).
+"""Translate sympy (in)equalities into z3 nonlinear real arithmetic.
 
 z3's nlsat procedure is complete for polynomial real arithmetic, so *unsat* of
 "assumptions and not(claim)" is a proof.  The translation is exact for polynomials and rational

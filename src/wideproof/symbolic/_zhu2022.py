@@ -1,5 +1,5 @@
 """Bounds of Zhu, Liu & Belkin on DAG networks (NeurIPS 2022, arXiv 2205.11786) and of Zhu,
-Pandit & Belkin on linear bottleneck networks (arXiv 2206.15058), linearity notes §4.4 and §5.3."""
+Pandit & Belkin on linear bottleneck networks (arXiv 2206.15058)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ k_b = sp.Symbol("k_b", positive=True, integer=True)
 
 def dag_hessian() -> Bound:
     """:math:`\\|H_f\\| = O((\\log k + R)^{L^2}/\\sqrt k)` on :math:`B(w_0, R)`, with k the minimum
-    in-degree (the DAG network's width) and L the depth (notes §4.4, [R] lo-med)."""
+    in-degree (the DAG network's width) and L the depth (arXiv:2205.11786, Thm 3.1, [R])."""
     return Bound(
         "zhu2022.dag-hessian",
         r"\sup_{w\in B(w_0,R)}\|H_f(w)\|_2",
@@ -40,7 +40,7 @@ def dag_hessian() -> Bound:
 
 def bottleneck_within() -> Bound:
     """Within-block second derivative of a linear network with a bottleneck (d->m->k_b->m->1):
-    :math:`\\|\\partial^2f/\\partial W_2\\partial W_1\\|\\asymp\\|x\\|/\\sqrt{md}` (notes §5.3,
+    :math:`\\|\\partial^2f/\\partial W_2\\partial W_1\\|\\asymp\\|x\\|/\\sqrt{md}` (arXiv:2206.15058,
     [I])."""
     return Bound(
         "zhu2022.bottleneck.within-block",
@@ -55,7 +55,7 @@ def bottleneck_within() -> Bound:
 
 def bottleneck_cross() -> Bound:
     """Cross-block second derivative across a bottleneck of width :math:`k_b`:
-    :math:`\\|\\partial^2f/\\partial W_3\\partial W_2\\|\\asymp\\|x\\|/\\sqrt{k_bd}` (notes §5.3,
+    :math:`\\|\\partial^2f/\\partial W_3\\partial W_2\\|\\asymp\\|x\\|/\\sqrt{k_bd}` (arXiv:2206.15058,
     [I])."""
     return Bound(
         "zhu2022.bottleneck.cross-block",
@@ -74,7 +74,7 @@ def bottleneck_degree(bottlenecks: int, depth: int | None = None) -> int:
     Layers ``1..depth`` (the last one is the output); hidden layer j has width ``k_b`` if it is a
     bottleneck, else ``m``.  The order-r term of ``f`` in perturbations of layers
     :math:`l_1 < \\dots < l_r` scales as :math:`\\prod_i (\\min_{l_i\\le j<l_{i+1}} m_j)^{-1/2}`
-    (notes §5.3, [I]); it survives ``m -> oo`` iff every consecutive pair is separated by a
+    (arXiv:2206.15058, [I]); it survives ``m -> oo`` iff every consecutive pair is separated by a
     bottleneck.  The degree is the largest surviving r (= bottlenecks + 1, whatever the depth).
     """
     if not isinstance(bottlenecks, int) or bottlenecks < 0:
