@@ -239,3 +239,13 @@ def test_kernel_probe_survives_a_residual_in_the_kernels_null_space(monkeypatch)
         grad=None,
     )
     assert rec.kernel_grad_norm_sq == 0.0 and math.isnan(rec.mean_grad_cosine)  # type: ignore[arg-type]
+
+
+def test_a_probe_that_was_off_is_an_error_not_a_number() -> None:
+    from wideproof.dynamics import ProbeRecord
+    from wideproof.errors import NumericalError
+
+    record = ProbeRecord(step=3, loss=1.0, distance=0.0, lambda_max=2.5)
+    assert record.scalar("lambda_max") == 2.5
+    with pytest.raises(NumericalError, match="'agop_alignment' was off at step 3"):
+        record.scalar("agop_alignment")

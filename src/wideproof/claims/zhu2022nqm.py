@@ -145,7 +145,7 @@ def single_example_run(task: Task) -> dict[str, float]:
     start = gd(
         nqm, x, y, eta=1.0, steps=0, loss="half_sum", probes=Probes(gradient=False, kernel=True)
     )
-    lam0 = float(start.probes[0].lambda_max)  # type: ignore[arg-type]
+    lam0 = start.probes[0].scalar("lambda_max")
     for eta_lambda0 in task.args["eta_lambdas"]:
         eta = float(eta_lambda0) / lam0
         traj = gd(
@@ -177,7 +177,7 @@ def single_example_run(task: Task) -> dict[str, float]:
             loss="half_sum",
             probes=Probes(every=None, gradient=False, kernel=True),
         )
-        net_final = eta * float(net.probes[-1].lambda_max)  # type: ignore[arg-type]
+        net_final = eta * net.probes[-1].scalar("lambda_max")
         nqm_final = eta * lam[-1]
         tag = f"{float(eta_lambda0):g}"
         got = {
@@ -541,7 +541,7 @@ def agreement_run(task: Task) -> dict[str, float]:
                 on_divergence="stop",
                 divergence_threshold=DIVERGED * L0,
             )
-            final = math.nan if traj.diverged else c * eta * float(traj.probes[-1].lambda_max)  # type: ignore[arg-type]
+            final = math.nan if traj.diverged else c * eta * traj.probes[-1].scalar("lambda_max")
             runs[f"{name}_{regime}"] = {
                 "diverged": traj.diverged,
                 "loss": traj.loss,

@@ -131,7 +131,7 @@ def top_eigenspace_run(task: Task) -> dict[str, float]:
     peak_t = max(range(len(loss)), key=loss.__getitem__)
     share = float(top[peak_t]) / loss[peak_t]  # type: ignore[arg-type]
     complement = max(lt - float(pt) for lt, pt in zip(loss, top, strict=True))  # type: ignore[arg-type]
-    final = eta * float(traj.probes[-1].lambda_max)  # type: ignore[arg-type]
+    final = eta * traj.probes[-1].scalar("lambda_max")
     peak_ratio = loss[peak_t] / loss[0]
     control = gd(
         model,
@@ -279,8 +279,8 @@ def batch_size_run(task: Task) -> dict[str, float]:
             continue
         first, last = traj.probes[0], traj.probes[-1]
         out[f"spikes_{b}"] = float(len(detect_catapults(traj.loss)))
-        out[f"sharpness_ratio_{b}"] = float(last.lambda_max) / float(first.lambda_max)  # type: ignore[arg-type]
-        out[f"align_{b}"] = float(last.agop_alignment)  # type: ignore[arg-type]
+        out[f"sharpness_ratio_{b}"] = last.scalar("lambda_max") / first.scalar("lambda_max")
+        out[f"align_{b}"] = last.scalar("agop_alignment")
         pred = model.apply_flat(traj.final_params, x_test)
         out[f"test_mse_{b}"] = float(((pred - y_test) ** 2).mean())
     small, mid, full = batches[0], batches[1], batches[-1]

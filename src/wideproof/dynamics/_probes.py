@@ -59,7 +59,7 @@ import torch
 from torch import Tensor
 
 from .._validate import positive_int
-from ..errors import ConfigError
+from ..errors import ConfigError, NumericalError
 from ..families import Model
 from ..features import matrix_cosine
 from ..linalg import LossConvention, lanczos, loss_hessian
@@ -161,6 +161,14 @@ class ProbeRecord:
     sharpness_error: float | None = None
     sharpness_matvecs: int | None = None
     custom: dict[str, float] = field(default_factory=dict)
+
+    def scalar(self, name: str) -> float:
+        """The scalar probe ``name`` (e.g. ``"lambda_max"``); a :class:`NumericalError` when that
+        probe was off, instead of a ``None`` read as a number."""
+        value = getattr(self, name)
+        if value is None:
+            raise NumericalError(f"probe {name!r} was off at step {self.step}: nothing recorded")
+        return float(value)
 
     @property
     def top_loss(self) -> float | None:
