@@ -14,3 +14,9 @@ from ._operators import loss_hessian as loss_hessian
 from ._operators import model_hessian as model_hessian
 from ._operators import squared_loss as squared_loss
 from ._operators import tangent_kernel_operator as tangent_kernel_operator
+from ._data import Batches as Batches
+from ._data import as_batches as as_batches
+from ._losses import Curvature as Curvature
+from ._losses import Loss as Loss
+from ._losses import curvature_operator as curvature_operator
+from ._losses import resolve_loss as resolve_loss
