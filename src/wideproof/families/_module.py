@@ -52,7 +52,6 @@ class ModuleSpec(FamilySpec):
         knob: Any = None,
         name: str | None = None,
     ) -> None:
-        import torch
 
         self.module = module
         self._input_shape = input_shape

@@ -107,7 +107,9 @@ def as_batches(
 def _checked(model: Model, batch: object, index: int, exact: bool) -> tuple[Tensor, Tensor]:
     """A batch ``(X, y)`` with ``X`` of shape ``(n, *input_shape)`` and ``n`` targets."""
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        raise ConfigError(f"batch {index} must be a pair (inputs, targets); got {type(batch).__name__}")
+        raise ConfigError(
+            f"batch {index} must be a pair (inputs, targets); got {type(batch).__name__}"
+        )
     X = real_tensor(f"inputs of batch {index}", batch[0], model.dtype).to(model.device)
     X, single = model.spec.check_batch(X)
     if single:

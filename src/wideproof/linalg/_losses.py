@@ -34,7 +34,7 @@ from .._autodiff import jvp, vjp
 from .._validate import one_of
 from ..errors import ConfigError, NumericalError
 from ..families import Model
-from ._data import Batches, Reduction, as_batches
+from ._data import Reduction, as_batches
 from ._operators import LinearOperator, hvp_operator, squared_loss
 
 __all__ = ["Curvature", "Loss", "curvature_operator", "resolve_loss"]

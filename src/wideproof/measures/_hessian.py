@@ -36,8 +36,8 @@ from ..linalg import (
     LinearOperator,
     LossConvention,
     Spectrum,
-    dense_matrix,
     curvature_operator,
+    dense_matrix,
     dense_spectrum,
     lanczos,
     model_hessian,
@@ -174,7 +174,11 @@ def hessian_eigs(
     if chosen == "dense":
         n = op.size
         check_memory(f"the dense {n}x{n} Hessian", 3 * n * n * 8)
-        exact = _float64_operator(model, x, of, targets, loss, loss_reduction=loss_reduction) if low else op
+        exact = (
+            _float64_operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
+            if low
+            else op
+        )
         full = dense_spectrum(dense_matrix(exact))
         idx = sorted(set(range(k_bottom)) | set(range(n - k_top, n)))
         return Spectrum(
