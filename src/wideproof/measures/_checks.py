@@ -6,22 +6,63 @@ from typing import TYPE_CHECKING
 
 from ..activations import get_activation
 from ..errors import AssumptionError, ConfigError
-from ..families import Model
+from ..families import Model, from_module
 
 if TYPE_CHECKING:
-    from torch import Tensor
+    from typing import TypeAlias
 
-__all__ = ["ball_setup", "checked_model", "require_c2"]
+    from torch import Tensor, nn
+
+    ModelLike: TypeAlias = Model | nn.Module
+else:
+    ModelLike = object
+
+__all__ = ["ModelLike", "ball_setup", "checked_model", "require_c2"]
 
 
-def checked_model(model: object) -> Model:
-    """The model, after checking its type and that its weights are finite."""
+def checked_model(model: object, inputs: object = None) -> Model:
+    """The model, after checking its type and that its weights are finite.
+
+    A ``torch.nn.Module`` becomes :func:`~wideproof.families.from_module` of it.  Modules are
+    called on batches, so its input shape is read from ``inputs``: ``inputs.shape[1:]`` of a
+    batch tensor, or of the first inputs of an iterable of ``(inputs, targets)`` batches (one
+    input for an output Hessian is then a batch of one).
+    """
+    from torch import nn
+
+    if isinstance(model, nn.Module):
+        model = from_module(model, input_shape=_sample_shape(model, inputs))
     if not isinstance(model, Model):
         raise ConfigError(
-            f"model must be a wideproof Model (spec.init(seed)); got {type(model).__name__}"
+            "model must be a wideproof Model (spec.init(seed)) or a torch.nn.Module; "
+            f"got {type(model).__name__}"
         )
     model.check_finite()
     return model
+
+
+def _sample_shape(module: object, inputs: object) -> tuple[int, ...]:
+    import torch
+
+    if not isinstance(inputs, torch.Tensor):
+        inputs = _first_inputs(inputs)
+    if not isinstance(inputs, torch.Tensor) or inputs.dim() < 2:
+        raise ConfigError(
+            f"a {type(module).__name__} passed directly takes batches (n, *input_shape); got "
+            f"inputs {getattr(inputs, 'shape', type(inputs).__name__)} (wrap it with "
+            "wideproof.families.from_module(module, input_shape=...) to pass one input)"
+        )
+    return tuple(inputs.shape[1:])
+
+
+def _first_inputs(data: object) -> object:
+    from collections.abc import Iterable
+
+    if not isinstance(data, Iterable):
+        return data
+    for batch in data:
+        return batch[0] if isinstance(batch, (tuple, list)) and batch else batch
+    return None
 
 
 def require_c2(model: Model, quantity: str, reason: str) -> None:
