@@ -20,6 +20,10 @@
   :mod:`wideproof.symbolic.commands`;
 * ``wideproof --version``.
 
+``list``, ``verify``, ``table`` and ``plot`` take ``--claims FILE.py`` (repeatable): the claims
+declared in your own Python file, ids in the ``user.`` namespace
+(:func:`wideproof.claims.load_file`), e.g. ``wideproof verify --claims my_claims.py user.cnn-width``.
+
 Output cut short by a closed pipe (``wideproof list --json | head``) ends quietly with exit code
 0: the reader has what it asked for.
 
@@ -77,6 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version
         return exc.code if isinstance(exc.code, int) else 0
     try:
+        if getattr(args, "claims", None):
+            from .claims import load_file
+
+            for path in args.claims:
+                load_file(path)
         code: int = args.run(args)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
         return code
@@ -105,6 +114,7 @@ def _parser() -> _Parser:
 
     p = sub.add_parser("list", help="list the registered claims")
     p.add_argument("--json", action="store_true", help="print JSON")
+    _claims_option(p)
     p.set_defaults(run=_list)
 
     p = sub.add_parser("verify", help="measure and decide claims")
@@ -123,6 +133,7 @@ def _parser() -> _Parser:
         help="use seeds 0..N-1 instead (stored as PROFILE@seeds=N)",
     )
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
+    _claims_option(p)
     p.set_defaults(run=_verify)
 
     p = sub.add_parser("table", help="render stored verdicts as a table")
@@ -140,6 +151,7 @@ def _parser() -> _Parser:
     p.add_argument(
         "--points", action="store_true", help="list the per-point values behind each verdict"
     )
+    _claims_option(p)
     p.set_defaults(run=_table)
 
     p = sub.add_parser("plot", help="plot a stored verdict (fit, threshold or trajectory)")
@@ -147,6 +159,7 @@ def _parser() -> _Parser:
     p.add_argument("--out", required=True, help="FILE.png, FILE.pdf or FILE.svg")
     p.add_argument("--store", default=DEFAULT_STORE, help=f"result store (default {DEFAULT_STORE})")
     p.add_argument("--profile", default=None, help="which stored profile (default: the latest)")
+    _claims_option(p)
     p.set_defaults(run=_plot)
 
     p = sub.add_parser("store", help="check or repair a result store")
@@ -172,6 +185,15 @@ def _parser() -> _Parser:
     _latex_options(p)
     p.set_defaults(run=_bounds)
     return parser
+
+
+def _claims_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--claims",
+        action="append",
+        metavar="FILE.py",
+        help="also the claims declared in this Python file (ids user.*); repeatable",
+    )
 
 
 def _latex_options(p: argparse.ArgumentParser) -> None:

@@ -5,7 +5,8 @@ Public API: :class:`Claim`, :class:`Profile`, :class:`Verdict`, the rule kit (:c
 :class:`GrowthFactorRule`, :class:`BoundConstantRule`, :class:`ChecklistRule` and the conjunction
 :class:`AllOf` -- a band ``lo <= aggregate <= hi`` is ``AllOf`` of two ``ThresholdRule``), the
 :class:`Rule` protocol, :func:`profile_label` (the label a verdict is stored under), and the
-registry :func:`get`, :func:`all` (every claim, sorted by id) and :func:`register`.  One module per
+registry :func:`get`, :func:`all` (every claim, sorted by id), :func:`register` and
+:func:`load_file` (the claims of your own Python file, ids ``user.*``).  One module per
 paper (``liu2020``, ...), each defining ``CLAIMS``; see ``docs/writing-claims.md``.
 """
 
@@ -25,6 +26,7 @@ __all__ = [
     "Verdict",
     "all",
     "get",
+    "load_file",
     "profile_label",
     "register",
 ]
@@ -39,6 +41,7 @@ from ._extra_rules import BoundConstantRule as BoundConstantRule
 from ._extra_rules import GrowthFactorRule as GrowthFactorRule
 from ._registry import all_claims as all
 from ._registry import get as get
+from ._registry import load_file as load_file
 from ._registry import register as register
 from ._rules import ExponentRule as ExponentRule
 from ._rules import Rule as Rule
