@@ -29,16 +29,12 @@ from .._validate import seed as check_seed
 from ..errors import ConfigError, NumericalError
 from ._lanczos import _orthogonalize, _tridiagonal_eigh, check_solver_operator
 from ._operators import LinearOperator
+from ._trace import ROUNDING
 
 __all__ = ["SpectralDensity", "slq"]
 
 DENSITY_STREAM = 0x534C5121
 """Tag mixed into the seed of the probes."""
-
-ROUNDING = 10.0
-"""Factor of the rounding allowance :math:`\\mathtt{ROUNDING}\\sqrt n\\,\\varepsilon\\max|\\theta|`
-added to the support (as in :func:`~wideproof.linalg._certificate.certify_pairs`)."""
-
 
 @dataclass(frozen=True)
 class SpectralDensity:
@@ -149,6 +145,7 @@ def slq(op: LinearOperator, steps: int, probes: int, *, seed: int) -> SpectralDe
         z = 2.0 * rng.integers(0, 2, size=op.size) - 1.0
         v = torch.as_tensor(z / math.sqrt(op.size)).to(dtype=op.dtype, device=op.device)
         theta, s, beta = _lanczos_quadrature(op, v, min(steps, op.size))
+        # the rounding allowance of the certificate, ROUNDING * sqrt(n) * eps * max|theta|
         slack = ROUNDING * math.sqrt(op.size) * float(torch.finfo(op.dtype).eps)
         slack *= float(np.abs(theta).max())
         nodes.append(theta)

@@ -20,9 +20,16 @@ mean the second term, so the Student-t interval
 :math:`\\bar s \\pm t_{r-1,(1+c)/2}\\,\\hat\\sigma/\\sqrt r` over the :math:`r` samples has level
 :math:`c` exactly when the samples are Gaussian, and approximately (central limit theorem) when
 they are not.  It undercovers when one residual eigenvalue dominates (the samples are then
-skewed, like a scaled :math:`\\chi^2_1`) and :math:`r` is small; ``tests/test_linalg_trace.py``
-measures the coverage on decaying, indefinite and flat spectra.  To the statistical half-width
-is added a rounding allowance :math:`10\\sqrt n\\,\\varepsilon\\|v\\|\\|Av\\|` per quadratic form
+skewed, like a scaled :math:`\\chi^2_1`) and :math:`r` is small.  Measured at :math:`n = 100`
+over 400 seeds with 30 products (:math:`r = 10`), the 95% interval covered the trace 92.5%
+(spectrum :math:`i^{-2}`), 94.8% (indefinite, :math:`\\pm` Gaussian :math:`/i`) and 92.8%
+(flat) of the time; with 60 products 94%, 96.5% and 94.5%
+(``tests/test_linalg_trace.py`` asserts at least 90% over 240 seeds).  The probes are Rademacher:
+Gaussian ones covered the flat spectrum better (95.5%) with intervals three times wider.
+On a flat spectrum plain Hutchinson is the better estimator (its Rademacher variance
+:math:`2\\sum_{i\\ne j}a_{ij}^2` is small when the diagonal dominates; projecting the probes
+loses that): use :func:`hutchinson` there.  To the statistical half-width is added a rounding
+allowance :math:`10\\sqrt n\\,\\varepsilon\\|v\\|\\|Av\\|` per quadratic form
 :math:`v^TAv` read from a product (the allowance of :mod:`wideproof.linalg._certificate`).
 
 XTrace (Epperly, Tropp & Webber 2024, arXiv:2301.07825) reaches smaller errors at equal products

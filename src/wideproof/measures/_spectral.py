@@ -52,7 +52,12 @@ def hessian_trace(
     """:math:`\\operatorname{tr}H` with a confidence interval whose level is in the result.
 
     Args:
-        model, x, of, targets, loss: as for :func:`~wideproof.measures.hessian_norm`.
+        model: the model at its parameters (float32 or float64).
+        x: one input for ``of="output"``; a batch for ``of="loss"`` (as for
+            :func:`~wideproof.measures.hessian_norm`).
+        of: which Hessian (as for :func:`~wideproof.measures.hessian_norm`).
+        targets: for ``of="loss"``, exactly the shape of the model's outputs on ``x``.
+        loss: the loss convention (never guessed).
         matvecs: the product budget.
         confidence: the level of the interval (below 1).
         seed: seed of the random probes.
