@@ -36,6 +36,7 @@ __all__ = ["SpectralDensity", "slq"]
 DENSITY_STREAM = 0x534C5121
 """Tag mixed into the seed of the probes."""
 
+
 @dataclass(frozen=True)
 class SpectralDensity:
     """The SLQ estimate of the spectral density of an operator of dimension ``size``.

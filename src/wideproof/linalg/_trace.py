@@ -45,6 +45,7 @@ With a budget of at least the dimension the trace is computed exactly as
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,15 +111,17 @@ def _check(op: LinearOperator, matvecs: int, seed: int, confidence: float) -> No
         raise ConfigError(f"confidence={confidence!r} must be below 1")
 
 
-def _quadratic_forms(op: LinearOperator, vectors: Tensor) -> tuple[np.ndarray, float]:
-    """:math:`v_j^TAv_j` for the columns :math:`v_j` of ``vectors`` (in float64, one product
-    each) and the sum of their rounding allowances."""
+def _quadratic_forms(
+    op: LinearOperator, column: Callable[[int], Tensor], count: int
+) -> tuple[np.ndarray, float]:
+    """:math:`v_j^TAv_j` for :math:`v_j` = ``column(j)``, :math:`j < ` ``count`` (in float64, one
+    product each), and the sum of their rounding allowances."""
     n = op.size
     eps = float(torch.finfo(op.dtype).eps)
-    forms = np.empty(vectors.shape[1])
+    forms = np.empty(count)
     allowance = 0.0
-    for j in range(vectors.shape[1]):
-        v = vectors[:, j].to(dtype=op.dtype, device=op.device)
+    for j in range(count):
+        v = column(j).to(dtype=op.dtype, device=op.device)
         av = op.matvec(v)
         if not bool(torch.isfinite(av).all()):
             raise NumericalError("the operator returned NaN or Inf while estimating the trace")
@@ -132,8 +135,13 @@ def exact_trace(op: LinearOperator) -> TraceEstimate:
     allowance of the products plus that of the float64 sum."""
     _check_operator(op)
     start = op.matvecs
-    eye = torch.eye(op.size, dtype=torch.float64)
-    diagonal, allowance = _quadratic_forms(op, eye)
+
+    def unit(i: int) -> Tensor:
+        e = torch.zeros(op.size, dtype=torch.float64)
+        e[i] = 1.0
+        return e
+
+    diagonal, allowance = _quadratic_forms(op, unit, op.size)
     value = float(math.fsum(diagonal))
     allowance += op.size * float(np.finfo(np.float64).eps) * float(np.abs(diagonal).sum())
     return TraceEstimate(
@@ -170,7 +178,8 @@ def hutchinson(
         raise ConfigError(f"matvecs={matvecs} must be at least 2 (a variance needs two samples)")
     start = op.matvecs
     rng = np.random.default_rng([seed, TRACE_STREAM])
-    samples, allowance = _quadratic_forms(op, _rademacher(rng, op.size, matvecs))
+    probes = _rademacher(rng, op.size, matvecs)
+    samples, allowance = _quadratic_forms(op, lambda j: probes[:, j], matvecs)
     value, interval = _t_interval(0.0, samples, allowance / matvecs, confidence)
     return TraceEstimate(value, interval, confidence, "hutchinson", op.matvecs - start, False)
 
@@ -200,10 +209,10 @@ def hutchpp(
     if not bool(torch.isfinite(image).all()):
         raise NumericalError("the operator returned NaN or Inf while estimating the trace")
     q, _ = torch.linalg.qr(image.cpu())
-    top, top_allowance = _quadratic_forms(op, q)
+    top, top_allowance = _quadratic_forms(op, lambda j: q[:, j], k)
     probes = _rademacher(rng, n, matvecs - 2 * k)
     projected = probes - q @ (q.T @ probes)
-    samples, allowance = _quadratic_forms(op, projected)
+    samples, allowance = _quadratic_forms(op, lambda j: projected[:, j], matvecs - 2 * k)
     value, interval = _t_interval(
         float(math.fsum(top)), samples, top_allowance + allowance / len(samples), confidence
     )
