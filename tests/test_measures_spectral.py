@@ -51,16 +51,20 @@ def test_trace_interval_contains_the_dense_trace(of: str) -> None:
     assert abs(exact.value - trace) <= 1e-10 * float(dense.abs().sum())
 
 
-def test_float32_exact_trace_is_that_of_the_float64_hessian() -> None:
+def test_float32_model_trace_and_density_cover_the_float64_hessian() -> None:
     model = SPEC.init(seed=2)
-    trace = float(torch.trace(_dense(model, "loss")))
+    dense = _dense(model, "loss")
+    trace = float(torch.trace(dense))
     single = model.with_params({k: v.float() for k, v in model.params.items()})
     x, kw = _args("loss")
     exact = hessian_trace(single, x.float(), method="exact", **kw)  # type: ignore[arg-type]
     assert exact.exact and exact.interval[1] - exact.interval[0] < 1e-9 * abs(trace) + 1e-12
-    assert abs(exact.value - trace) < 1e-5 * float(_dense(model, "loss").abs().sum())
+    assert abs(exact.value - trace) < 1e-5 * float(dense.abs().sum())
     approx = hessian_trace(single, x.float(), matvecs=60, **kw)  # type: ignore[arg-type]
     assert approx.contains(trace)
+    eig = torch.linalg.eigvalsh(dense)
+    lo, hi = hessian_density(single, x.float(), steps=40, probes=2, **kw).support  # type: ignore[arg-type]
+    assert lo <= float(eig[0]) and float(eig[-1]) <= hi
 
 
 def test_gauss_newton_trace_interval_contains_the_dense_trace() -> None:

@@ -45,12 +45,13 @@ class SpectralDensity:
         nodes: per probe, the Ritz values :math:`\\theta` (ascending).
         weights: per probe, the Gauss weights :math:`(e_1^Ts_i)^2` (summing to 1).
         support: ``(low, high)``: the smallest and largest Ritz value over the probes, each widened
-            by its residual :math:`\\beta_j|e_j^Ts_i|` plus a rounding allowance.  Certified: each
-            end lies within that width of an eigenvalue (Parlett 1998, Thm 4.5.1), and no Ritz
-            value lies outside :math:`[\\lambda_{min}, \\lambda_{max}]`.  *Not* certified: that
-            no eigenvalue lies outside the support -- that holds when the extreme Ritz values
-            have converged to the extreme eigenvalues, which no residual can prove (a probe
-            nearly orthogonal to an extreme eigenvector hides it).
+            by its residual :math:`\\beta_j|e_j^Ts_i|` plus a rounding allowance.  Guaranteed: each
+            end lies within that width of an eigenvalue (Parlett 1998, Thm 4.5.1; the recurrence's
+            residual equals the true one up to rounding because the basis is kept orthonormal), and
+            no Ritz value lies outside :math:`[\\lambda_{min}, \\lambda_{max}]`.  *Not*
+            guaranteed: that no eigenvalue lies outside the support -- that holds when the
+            extreme Ritz values have converged to the extreme eigenvalues, which no residual can
+            prove (a probe nearly orthogonal to an extreme eigenvector hides it).
         size: the dimension :math:`n`.
         matvecs: the products spent.
     """
