@@ -11,6 +11,8 @@ from ._hessian import hessian_eigs as hessian_eigs
 from ._hessian import hessian_norm as hessian_norm
 from ._kernel import ntk as ntk
 from ._kernel import ntk_change as ntk_change
+from ._spectral import hessian_density as hessian_density
+from ._spectral import hessian_trace as hessian_trace
 from ._taylor import LinearizationGap as LinearizationGap
 from ._taylor import directional_derivative as directional_derivative
 from ._taylor import linearization_gap as linearization_gap
