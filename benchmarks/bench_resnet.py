@@ -370,11 +370,11 @@ def density_wideproof(net: nn.Module, X: Tensor, y: Tensor, steps: int) -> dict[
     from wideproof.measures import hessian_density
 
     d = hessian_density(
-        net, X, of="loss", targets=y, loss=F.cross_entropy, steps=steps, runs=1, seed=SEED
+        net, X, of="loss", targets=y, loss=F.cross_entropy, steps=steps, probes=1, seed=SEED
     )
     n_params = sum(p.numel() for p in net.parameters())
-    nodes = torch.as_tensor(np.asarray(d.nodes))
-    weights = torch.as_tensor(np.asarray(d.weights))
+    nodes = torch.as_tensor(np.stack(d.nodes))
+    weights = torch.as_tensor(np.stack(d.weights))
     return {**_density_summary(nodes, weights, n_params), "hvps": steps}
 
 
