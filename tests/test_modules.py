@@ -16,10 +16,17 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from wideproof.errors import ConfigError, NumericalError
+from wideproof.errors import AssumptionError, ConfigError, NumericalError
 from wideproof.families import Model, from_module, module_family
 from wideproof.linalg import curvature_operator, dense_matrix, gauss_newton, resolve_loss
-from wideproof.measures import hessian_eigs, ntk
+from wideproof.measures import (
+    agop,
+    directional_derivative,
+    hessian_eigs,
+    linearization_gap,
+    ntk,
+    ntk_change,
+)
 
 CLASSES = 3
 SHAPE = (2, 5, 5)
@@ -318,3 +325,54 @@ def test_module_family_digest_is_stable_across_processes() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == here
+
+
+# -- the other measures take modules ----------------------------------------------------------
+def tiny_mlp(activation: type[nn.Module] = nn.Tanh) -> nn.Module:
+    torch.manual_seed(3)
+    return nn.Sequential(nn.Linear(3, 5), activation(), nn.Linear(5, 1)).double()
+
+
+def test_directional_derivatives_of_a_module_match_gradient_and_hessian() -> None:
+    net = tiny_mlp()
+    x = torch.randn(1, 3, dtype=torch.float64)
+    model = from_module(net)
+    v = torch.randn(model.num_params, dtype=torch.float64)
+    f = flat_call(net, model, x)
+    w0 = model.flat_params()
+    grad = torch.func.grad(lambda w: f(w)[0, 0])(w0)
+    hess = torch.autograd.functional.hessian(lambda w: f(w)[0, 0], w0)
+    first = directional_derivative(net, x, v, 1)
+    second = directional_derivative(net, x, v, 2)
+    assert first.shape == (1,)
+    assert float(first[0]) == pytest.approx(float(grad @ v), rel=1e-12)
+    assert float(second[0]) == pytest.approx(float(v @ hess @ v), rel=1e-10)
+
+
+def test_linearization_gap_of_a_module_and_its_c2_hypothesis() -> None:
+    x = torch.randn(1, 3, dtype=torch.float64)
+    result = linearization_gap(tiny_mlp(), x, 0.1, n_directions=4, ascent_steps=3, segment_points=2)
+    assert 0 < result.gap <= result.bound
+    with pytest.raises(AssumptionError, match=r"layer '1' \(ReLU\) is not C\^2"):
+        linearization_gap(tiny_mlp(nn.ReLU), x, 0.1)
+
+
+def test_agop_of_a_conv_module_is_the_input_jacobian_outer_product(data) -> None:  # type: ignore[no-untyped-def]
+    net, X, _ = data
+    G = agop(net, X[:4])
+    jac = torch.func.jacrev(net)(X[:4])  # (4, k, 4, *SHAPE): sample i depends on input i only
+    rows = torch.stack([jac[i, :, i].reshape(CLASSES, -1) for i in range(4)])
+    assert G.shape == (50, 50)
+    torch.testing.assert_close(G, torch.einsum("nci,ncj->ij", rows, rows) / 4)
+
+
+def test_ntk_change_of_two_modules(data) -> None:  # type: ignore[no-untyped-def]
+    net, X, _ = data
+    moved = small_cnn()
+    moved.load_state_dict(net.state_dict())
+    with torch.no_grad():
+        moved[4].weight.mul_(2.0)
+    change = ntk_change(net, moved, X)
+    a, b = ntk(net, X), ntk(moved, X)
+    assert change == pytest.approx(float((b - a).norm() / a.norm()), rel=1e-12)
+    assert change > 0.1
