@@ -283,6 +283,9 @@ def test_planted_wrong_inputs_raise_typed_errors(data) -> None:  # type: ignore[
             targets=y,
             loss=lambda o, t: F.cross_entropy(o, t, reduction="none"),
         )
+    shuffled = DataLoader(TensorDataset(X, y), batch_size=4, shuffle=True, drop_last=True)
+    with pytest.raises(ConfigError, match="drop_last=True"):
+        hessian_eigs(model, shuffled, of="loss", loss=F.cross_entropy)
     with pytest.raises(ConfigError, match="one-pass iterator"):
         hessian_eigs(model, iter([(X, y)]), of="loss", loss=F.cross_entropy)
     with torch.no_grad():
