@@ -27,6 +27,7 @@ from wideproof.measures import (
     ntk,
     ntk_change,
 )
+from wideproof.testing import assert_scaling
 
 CLASSES = 3
 SHAPE = (2, 5, 5)
@@ -379,3 +380,26 @@ def test_ntk_change_of_two_modules(data) -> None:  # type: ignore[no-untyped-def
     a, b = ntk(net, X), ntk(moved, X)
     assert change == pytest.approx(float((b - a).norm() / a.norm()), rel=1e-12)
     assert change > 0.1
+
+
+def frozen_features(width: int) -> nn.Module:
+    """Random tanh features (frozen) and a trainable linear read-out without bias: the tangent
+    kernel at ``x`` is :math:`K(x, x) = \\sum_{j\\le m}\\tanh(w_j\\cdot x + b_j)^2`, a sum of
+    ``m`` i.i.d. terms, so :math:`\\mathbb E K = c\\,m`: exponent 1 in the width."""
+    net = nn.Sequential(nn.Linear(4, width), nn.Tanh(), nn.Linear(width, 1, bias=False))
+    net[0].requires_grad_(False)
+    return net
+
+
+def test_assert_scaling_on_a_module_family() -> None:
+    family = module_family(frozen_features, (4,))
+    x = torch.ones(1, 4, dtype=torch.float64)
+
+    def kernel(width: float, seed: int) -> float:
+        return float(ntk(family(int(width)).init(seed), x)[0, 0])
+
+    widths = [32, 128, 512, 2048]
+    fit = assert_scaling(kernel, "width", widths, 1.0, seeds=4)
+    assert fit.ci_low < 1.0 < fit.ci_high
+    with pytest.raises(AssertionError, match=r"expected 0\.5 \(outside the interval\)"):
+        assert_scaling(kernel, "width", widths, 0.5, seeds=4)
