@@ -236,13 +236,18 @@ class Model:
 
     def params_digest(self) -> str:
         """A content hash of the parameter values (for keys of derived models)."""
-        import torch
+        return tensors_digest(self.params)
 
-        h = hashlib.sha256()
-        for name, value in self.params.items():
-            h.update(name.encode())
-            h.update(value.detach().to("cpu", torch.float64).contiguous().numpy().tobytes())
-        return h.hexdigest()[:16]
+
+def tensors_digest(tensors: Mapping[str, Tensor]) -> str:
+    """A content hash of named tensors: names and float64 values, in order."""
+    import torch
+
+    h = hashlib.sha256()
+    for name, value in tensors.items():
+        h.update(name.encode())
+        h.update(value.detach().to("cpu", torch.float64).contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def flatten(params: Mapping[str, Tensor]) -> Tensor:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._validate import seed as check_seed
 from ..errors import ConfigError
-from ._model import FamilySpec, Model
+from ._model import FamilySpec, Model, tensors_digest
 
 if TYPE_CHECKING:
     import torch
@@ -171,8 +171,8 @@ class ModuleSpec(FamilySpec):
         return Model(spec, _trainable(module))
 
     def describe(self) -> dict[str, Any]:
-        """The module's class, the input shape, the output selection and the names and shapes
-        of its parameters and constants; for a :func:`module_family` spec also ``build``'s
+        """The module's class and ``repr`` (its layers), the input shape, the output selection
+        and the names and shapes of its parameters and constants; for a :func:`module_family` spec also ``build``'s
         qualified name and the knob value (a function's ``repr`` holds a memory address, so is
         not stable across processes), for a :func:`from_module` spec a hash of the constants'
         values (two modules with other running statistics are other functions)."""
@@ -180,6 +180,7 @@ class ModuleSpec(FamilySpec):
         out: dict[str, Any] = {
             "family": self.name or _qualname(self.build if self.build else type(module)),
             "module": _qualname(type(module)),
+            "architecture": repr(module),
             "input_shape": list(self.input_shape),
             "output": self.output_select,
             "params": [[k, list(s)] for k, s in self._param_shapes.items()],
@@ -189,7 +190,7 @@ class ModuleSpec(FamilySpec):
             out["build"] = _qualname(self.build)
             out["knob"] = self.knob if isinstance(self.knob, (int, float, str)) else repr(self.knob)
         else:
-            out["constants_digest"] = _digest_tensors(_constants(module))
+            out["constants_digest"] = tensors_digest(_constants(module))
         return out
 
     def digest(self) -> str:
@@ -300,16 +301,6 @@ def _constants(module: nn.Module) -> dict[str, Tensor]:
     frozen = {k: v for k, v in module.named_parameters() if not v.requires_grad}
     buffers = {k: v for k, v in module.named_buffers() if v.is_floating_point()}
     return {**frozen, **buffers}
-
-
-def _digest_tensors(tensors: Mapping[str, Tensor]) -> str:
-    import torch
-
-    h = hashlib.sha256()
-    for name, value in tensors.items():
-        h.update(name.encode())
-        h.update(value.detach().to("cpu", torch.float64).contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
 
 
 def _qualname(obj: object) -> str:

@@ -10,7 +10,8 @@ Each product iterates the data again.  A full-data sum does not depend on the or
 samples, so a shuffling ``DataLoader`` changes only rounding; a loader that draws random
 augmentations, or an iterator that is spent after one pass, would change the operator between
 products and is refused where it shows (the number of samples must be the same on every pass;
-an object that is its own iterator is refused up front).
+a shuffling ``DataLoader`` that drops its last incomplete batch, or an object that is its own
+iterator, is refused up front).
 """
 
 from __future__ import annotations
@@ -93,6 +94,11 @@ def as_batches(
         )
     if targets is not None:
         raise ConfigError("targets come with the batches when x is an iterable of batches")
+    if _drops_random_samples(x):
+        raise ConfigError(
+            "x is a shuffling DataLoader with drop_last=True: each pass would drop other "
+            "samples, so each product would see other data; pass drop_last=False"
+        )
     if iter(x) is x:
         raise ConfigError(
             f"x is a one-pass iterator ({type(x).__name__}); every product iterates the data "
@@ -102,6 +108,16 @@ def as_batches(
     if total == 0:
         raise ConfigError("x holds no batches")
     return Batches(model, x, total, reduction, exact_targets)
+
+
+def _drops_random_samples(loader: object) -> bool:
+    from torch.utils.data import DataLoader, SequentialSampler
+
+    return (
+        isinstance(loader, DataLoader)
+        and loader.drop_last
+        and not isinstance(loader.sampler, SequentialSampler)
+    )
 
 
 def _checked(model: Model, batch: object, index: int, exact: bool) -> tuple[Tensor, Tensor]:

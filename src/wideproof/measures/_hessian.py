@@ -2,8 +2,15 @@
 
 * ``of="output"``: :math:`H_f(w_0; x) = \\nabla^2_w f(w_0; x)` at one input (Liu et al. 2020, eq. (4)
   and Thm 3.2 bound its norm by :math:`\\tilde O(1/\\sqrt m)`).
-* ``of="loss"``: :math:`H_{\\mathcal L}(w_0)` of the squared loss on ``(X, targets)`` in the named
-  convention (``"mean"`` or ``"half_sum"``, see :mod:`wideproof.linalg`).
+* ``of="loss"``: :math:`H_{\\mathcal L}(w_0)` of the loss on ``(X, targets)``: a named squared-loss
+  convention (``"mean"`` or ``"half_sum"``, see :mod:`wideproof.linalg`) or a callable
+  ``(outputs, targets) -> scalar`` with its declared ``loss_reduction``;
+* ``of="ggn"``, ``of="fisher"``: the generalized Gauss-Newton matrix and the empirical Fisher of
+  that loss (:mod:`wideproof.linalg._losses`).
+
+The data of a loss is a batch with its targets or an iterable of ``(inputs, targets)`` batches (a
+``DataLoader``), whose products are accumulated batch by batch (:mod:`wideproof.linalg._data`).
+A ``torch.nn.Module`` is accepted wherever a model is (:func:`wideproof.families.from_module`).
 * :func:`hessian_block_norms`: the spectral norms of the blocks :math:`H_{bc}` of the output
   Hessian between the model's parameter blocks (Zhu, Pandit & Belkin 2022: within a block between
   bottlenecks :math:`\\|H_{bb}\\| = O(m^{-1/2})`, across blocks :math:`\\Theta(1)`).
@@ -221,12 +228,19 @@ def hessian_norm(
     """Spectral norm :math:`\\|H\\|_2` with an error bound and the products it cost.
 
     Args:
-        model: the model at its parameters (float32 or float64).
-        x: one input ``(d,)`` for ``of="output"``; a batch ``(n, d)`` for ``of="loss"``.
-        of: ``"output"`` or ``"loss"``.
-        targets: for ``of="loss"``, exactly the shape of the model's outputs on ``x``
-            (``(n,)``, or ``(n, k)`` for ``k`` outputs).
-        loss: ``"mean"`` or ``"half_sum"`` (the convention is never guessed).
+        model: the model at its parameters (float32 or float64), or a ``torch.nn.Module``
+            (its input shape read from ``x``, a batch: one input is a batch of one).
+        x: one input (shape ``input_shape``) for ``of="output"``; for a loss, a batch
+            ``(n, *input_shape)``, or an iterable of ``(inputs, targets)`` batches (a
+            ``DataLoader``; ``targets`` then ``None``).
+        of: ``"output"``, ``"loss"``, ``"ggn"`` or ``"fisher"``.
+        targets: for a named loss, exactly the shape of the model's outputs on ``x``
+            (``(n,)``, or ``(n, k)`` for ``k`` outputs); for a callable, ``n`` targets of any
+            dtype (class indices for cross-entropy).
+        loss: ``"mean"``, ``"half_sum"`` or a callable ``(outputs, targets) -> scalar`` such as
+            ``torch.nn.functional.cross_entropy`` (the convention is never guessed).
+        loss_reduction: how a callable reduces over the batch, ``"mean"`` (the default, torch's)
+            or ``"sum"``; it weights the batches of an iterable and is checked on the first.
         method: ``"auto"`` (dense up to :data:`DENSE_MAX_PARAMS` parameters, else Lanczos),
             ``"lanczos"``, ``"dense"`` or ``"power"``.
         tol: relative residual at which Lanczos/power iteration stop.
