@@ -205,7 +205,7 @@ def run_reference(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # -- top eigenvalue ------------------------------------------------------------------------------
-def _pyhessian(net: nn.Module, X: Tensor, y: Tensor) -> Any:
+def _pyhessian() -> Any:
     try:
         ph = importlib.import_module("pyhessian.hessian")  # the module, not the class
     except ImportError as exc:
@@ -232,7 +232,7 @@ class _Counted:
 
 
 def _pyhessian_run(net: nn.Module, X: Tensor, y: Tensor, method: str, **kw: Any) -> tuple[Any, int]:
-    ph = _pyhessian(net, X, y)
+    ph = _pyhessian()
     torch.manual_seed(SEED)
     default = torch.get_default_dtype()
     torch.set_default_dtype(X.dtype)  # PyHessian draws its vectors in the default dtype
