@@ -269,6 +269,10 @@ def test_planted_wrong_inputs_raise_typed_errors(data) -> None:  # type: ignore[
     model = from_module(net, input_shape=SHAPE)
     with pytest.raises(ConfigError, match=r"expects one input of shape \(2, 5, 5\)"):
         model(torch.randn(4, 3, 5, 5, dtype=torch.float64))
+    with pytest.raises(ConfigError, match=r"input_shape is needed.*Conv2d"):
+        from_module(net)
+    with pytest.raises(ConfigError, match="output=5 is not an index of the module's 3 outputs"):
+        from_module(net, input_shape=SHAPE, output=5)
     with pytest.raises(ConfigError, match="9 targets are needed"):
         hessian_eigs(model, X, of="loss", targets=y[:5], loss=F.cross_entropy)
     with pytest.raises(ConfigError, match="the loss fails on outputs"):
