@@ -27,6 +27,7 @@ from wideproof.measures import (
     ntk,
     ntk_change,
 )
+from wideproof.sweeps import Task
 from wideproof.testing import assert_scaling
 
 CLASSES = 3
@@ -268,6 +269,10 @@ def test_planted_wrong_inputs_raise_typed_errors(data) -> None:  # type: ignore[
     model = from_module(net, input_shape=SHAPE)
     with pytest.raises(ConfigError, match=r"expects one input of shape \(2, 5, 5\)"):
         model(torch.randn(4, 3, 5, 5, dtype=torch.float64))
+    with pytest.raises(ConfigError, match=r"input_shape is needed.*Conv2d"):
+        from_module(net)
+    with pytest.raises(ConfigError, match="output=5 is not an index of the module's 3 outputs"):
+        from_module(net, input_shape=SHAPE, output=5)
     with pytest.raises(ConfigError, match="9 targets are needed"):
         hessian_eigs(model, X, of="loss", targets=y[:5], loss=F.cross_entropy)
     with pytest.raises(ConfigError, match="the loss fails on outputs"):
@@ -318,6 +323,16 @@ def test_module_family_draws_per_seed_without_touching_the_global_rng() -> None:
     assert not torch.equal(a.flat_params(), c.flat_params())
     assert a.spec == spec and family(8) != spec
     assert spec.describe()["build"].endswith("test_modules.build_cnn")
+    task = Task(top_loss_eigenvalue, spec, "width", 4, seed=1, dtype="float32")
+    again = Task(top_loss_eigenvalue, family(4), "width", 4, seed=1, dtype="float32")
+    assert task.key() == again.key()  # a store finds the point again from a rebuilt family
+    model = task.model()  # what a sweep measures: the seeded draw, in the task's dtype
+    assert model.dtype == torch.float32
+    assert torch.equal(model.flat_params(), c.flat_params().float())
+
+
+def top_loss_eigenvalue(task: Task) -> float:  # a sweep measure (module level, as sweeps need)
+    raise NotImplementedError("only its name keys the task here")
 
 
 def test_module_family_digest_is_stable_across_processes() -> None:

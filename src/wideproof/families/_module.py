@@ -16,8 +16,6 @@ probed once: two inputs evaluated together must give what each gives alone.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -52,7 +50,6 @@ class ModuleSpec(FamilySpec):
         knob: Any = None,
         name: str | None = None,
     ) -> None:
-
         self.module = module
         self._input_shape = input_shape
         self.output_select = output
@@ -172,10 +169,11 @@ class ModuleSpec(FamilySpec):
 
     def describe(self) -> dict[str, Any]:
         """The module's class and ``repr`` (its layers), the input shape, the output selection
-        and the names and shapes of its parameters and constants; for a :func:`module_family` spec also ``build``'s
-        qualified name and the knob value (a function's ``repr`` holds a memory address, so is
-        not stable across processes), for a :func:`from_module` spec a hash of the constants'
-        values (two modules with other running statistics are other functions)."""
+        and the names and shapes of its parameters and constants; for a :func:`module_family`
+        spec also ``build``'s qualified name and the knob value (a function's ``repr`` holds a
+        memory address, so is not stable across processes), for a :func:`from_module` spec a
+        hash of the constants' values (two modules with other running statistics are other
+        functions).  :meth:`digest` hashes it."""
         module = self.module
         out: dict[str, Any] = {
             "family": self.name or _qualname(self.build if self.build else type(module)),
@@ -192,10 +190,6 @@ class ModuleSpec(FamilySpec):
         else:
             out["constants_digest"] = tensors_digest(_constants(module))
         return out
-
-    def digest(self) -> str:
-        blob = json.dumps(self.describe(), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
 
 
 class ModuleFamily:

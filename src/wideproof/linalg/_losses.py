@@ -35,13 +35,13 @@ from .._validate import one_of
 from ..errors import ConfigError, NumericalError
 from ..families import Model
 from ._data import Reduction, as_batches
-from ._operators import LinearOperator, hvp_operator, squared_loss
+from ._operators import LinearOperator, LossConvention, hvp_operator, squared_loss
 
 __all__ = ["Curvature", "Loss", "curvature_operator", "resolve_loss"]
 
 Curvature = Literal["loss", "ggn", "fisher"]
 
-NAMED = {"mean": "mean", "half_sum": "sum"}
+NAMED: dict[str, Reduction] = {"mean": "mean", "half_sum": "sum"}
 """The named squared-loss conventions and the reduction each one is."""
 
 
@@ -98,12 +98,12 @@ def resolve_loss(loss: object, loss_reduction: str | None = None) -> Loss:
                 f"loss={loss!r} reduces by its {reduction}; loss_reduction={loss_reduction!r} "
                 "contradicts it"
             )
-        convention = loss
+        convention: LossConvention = "mean" if loss == "mean" else "half_sum"
 
         def squared(outputs: Tensor, targets: Tensor) -> Tensor:
-            return squared_loss(outputs, targets, convention)  # type: ignore[arg-type]
+            return squared_loss(outputs, targets, convention)
 
-        return Loss(squared, "mean" if reduction == "mean" else "sum", named=True)
+        return Loss(squared, reduction, named=True)
     if not callable(loss):
         raise ConfigError(
             f"loss={loss!r} must be 'mean', 'half_sum' or a callable (outputs, targets) -> scalar"

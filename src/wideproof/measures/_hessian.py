@@ -281,7 +281,7 @@ def hessian_norm(
 
 
 def hessian_block_norms(
-    model: Model, x: Tensor, *, tol: float = 1e-10, seed: int = 0, max_matvecs: int = 2000
+    model: ModelLike, x: Tensor, *, tol: float = 1e-10, seed: int = 0, max_matvecs: int = 2000
 ) -> dict[tuple[str, str], Estimate]:
     """:math:`\\|H_{bc}\\|_2` of the output Hessian at ``x`` for every pair ``b <= c`` of
     ``model.param_blocks()``.
