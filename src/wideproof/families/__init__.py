@@ -7,6 +7,10 @@ are already stored needs -- never loads torch.
 
 from ._model import FamilySpec as FamilySpec
 from ._model import Model as Model
+from ._module import ModuleFamily as ModuleFamily
+from ._module import ModuleSpec as ModuleSpec
+from ._module import from_module as from_module
+from ._module import module_family as module_family
 from .assembly import Assembly as Assembly
 from .bottleneck import LinearBottleneck as LinearBottleneck
 from .dag import DAG as DAG

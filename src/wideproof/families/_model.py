@@ -50,6 +50,24 @@ class FamilySpec:
     def _draw(self, gen: torch.Generator) -> dict[str, Tensor]:
         raise NotImplementedError
 
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one input: ``(input_dim,)`` unless a family (a module's) says otherwise."""
+        return (self.input_dim,)
+
+    def check_batch(self, x: Tensor) -> tuple[Tensor, bool]:
+        """``x`` as a batch ``(n, *input_shape)`` and whether it was a single input."""
+        return check_input(x, self.input_dim)
+
+    def scalar_output(self, out: Tensor) -> Tensor:
+        """The scalar whose Hessian ``of="output"`` means, from the output of one input: the
+        output itself; a family with several outputs says which (never guessed)."""
+        if self.output_dim != 1:
+            raise ConfigError(
+                f"the model has output_dim={self.output_dim}; the Hessian needs a scalar output"
+            )
+        return out.reshape(())
+
     def param_blocks(self, params: Mapping[str, Tensor]) -> dict[str, tuple[str, ...]]:
         """Named groups of parameter names; one group ``"all"`` unless the family says more."""
         return {"all": tuple(params)}
@@ -138,7 +156,7 @@ class Model:
     # -- evaluation -------------------------------------------------------------------------
     def apply(self, params: Mapping[str, Tensor], x: Tensor) -> Tensor:
         """Pure evaluation at ``params`` (a dict with the same names and shapes)."""
-        batch, single = check_input(x, self.spec.input_dim)
+        batch, single = self.spec.check_batch(x)
         out = self.spec.forward(params, batch)
         if self.spec.output_dim == 1:
             out = out.reshape(out.shape[0])
@@ -218,13 +236,18 @@ class Model:
 
     def params_digest(self) -> str:
         """A content hash of the parameter values (for keys of derived models)."""
-        import torch
+        return tensors_digest(self.params)
 
-        h = hashlib.sha256()
-        for name, value in self.params.items():
-            h.update(name.encode())
-            h.update(value.detach().to("cpu", torch.float64).contiguous().numpy().tobytes())
-        return h.hexdigest()[:16]
+
+def tensors_digest(tensors: Mapping[str, Tensor]) -> str:
+    """A content hash of named tensors: names and float64 values, in order."""
+    import torch
+
+    h = hashlib.sha256()
+    for name, value in tensors.items():
+        h.update(name.encode())
+        h.update(value.detach().to("cpu", torch.float64).contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def flatten(params: Mapping[str, Tensor]) -> Tensor:

@@ -124,14 +124,14 @@ def hvp_operator(
 
 
 def model_hessian(model: Model, x: Tensor) -> LinearOperator:
-    """:math:`H_f(w_0; x) = \\nabla_w^2 f(w_0; x)` for one input ``x`` of shape ``(d,)``."""
-    if x.dim() != 1:
-        raise ConfigError(f"x must be one input of shape (d,); got {tuple(x.shape)}")
-    if model.spec.output_dim != 1:
-        raise ConfigError(
-            f"the model has output_dim={model.spec.output_dim}; the Hessian needs a scalar output"
-        )
-    return hvp_operator(lambda p: model.apply(p, x), model.params)
+    """:math:`H_f(w_0; x) = \\nabla_w^2 f(w_0; x)` for one input ``x`` (shape ``input_shape``,
+    or a batch of one); a model with several outputs names the scalar (``spec.scalar_output``)."""
+    spec = model.spec
+    batch, _ = spec.check_batch(x)
+    if batch.shape[0] != 1:
+        raise ConfigError(f"x must be one input of shape {spec.input_shape}; got {tuple(x.shape)}")
+    spec.scalar_output(torch.zeros(spec.output_dim))  # refuses several outputs before any work
+    return hvp_operator(lambda p: spec.scalar_output(model.apply(p, batch)[0]), model.params)
 
 
 def _check_loss(model: Model, X: Tensor, targets: Tensor, loss: str) -> None:

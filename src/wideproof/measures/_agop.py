@@ -15,21 +15,37 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from .._validate import finite_result, real_tensor
 from ..errors import ConfigError
+from ..families import Model
+from ._checks import ModelLike, checked_model
 
 __all__ = ["agop"]
 
 
-def agop(fn: Callable[[Tensor], Tensor], X: Tensor) -> Tensor:
-    """:math:`G(f)` over the rows of ``X``; ``fn`` maps one input ``(d,)`` to a scalar or ``(c,)``."""
+def agop(fn: Callable[[Tensor], Tensor] | ModelLike, X: Tensor) -> Tensor:
+    """:math:`G(f)` over the rows of ``X``; ``fn`` maps one input ``(d,)`` to a scalar or ``(c,)``.
+
+    ``fn`` may also be a :class:`~wideproof.families.Model` or an ``nn.Module`` (its input shape
+    read from ``X``, a batch ``(n, *input_shape)``): the gradient is with respect to the input,
+    flattened to :math:`d = \\prod` ``input_shape``.
+    """
+    if isinstance(fn, (Model, nn.Module)):
+        model = checked_model(fn, X)
+        X = real_tensor("X", X, model.dtype).to(model.device)
+        batch, single = model.spec.check_batch(X)
+        if single:
+            raise ConfigError(f"X must be a batch (n, *{model.spec.input_shape}); got one input")
+        return _agop(model, batch)
     if not isinstance(X, Tensor) or X.dim() != 2:
         raise ConfigError(f"X must be a tensor of shape (n, d); got {getattr(X, 'shape', type(X))}")
-    X = real_tensor("X", X, X.dtype)
-    jac = torch.func.vmap(torch.func.jacrev(fn))(X)  # (n, d) or (n, c, d)
-    if jac.dim() == 2:
-        jac = jac.unsqueeze(1)
-    jac = jac.reshape(X.shape[0], -1, X.shape[1])
-    return finite_result("agop", torch.einsum("nci,ncj->ij", jac, jac).detach() / X.shape[0])
+    return _agop(fn, real_tensor("X", X, X.dtype))
+
+
+def _agop(fn: Callable[[Tensor], Tensor], X: Tensor) -> Tensor:
+    jac = torch.func.vmap(torch.func.jacrev(fn))(X)  # (n, *out, *input_shape)
+    n, d = X.shape[0], X[0].numel()
+    jac = jac.reshape(n, -1, d)
+    return finite_result("agop", torch.einsum("nci,ncj->ij", jac, jac).detach() / n)

@@ -2,8 +2,15 @@
 
 * ``of="output"``: :math:`H_f(w_0; x) = \\nabla^2_w f(w_0; x)` at one input (Liu et al. 2020, eq. (4)
   and Thm 3.2 bound its norm by :math:`\\tilde O(1/\\sqrt m)`).
-* ``of="loss"``: :math:`H_{\\mathcal L}(w_0)` of the squared loss on ``(X, targets)`` in the named
-  convention (``"mean"`` or ``"half_sum"``, see :mod:`wideproof.linalg`).
+* ``of="loss"``: :math:`H_{\\mathcal L}(w_0)` of the loss on ``(X, targets)``: a named squared-loss
+  convention (``"mean"`` or ``"half_sum"``, see :mod:`wideproof.linalg`) or a callable
+  ``(outputs, targets) -> scalar`` with its declared ``loss_reduction``;
+* ``of="ggn"``, ``of="fisher"``: the generalized Gauss-Newton matrix and the empirical Fisher of
+  that loss (:mod:`wideproof.linalg._losses`).
+
+The data of a loss is a batch with its targets or an iterable of ``(inputs, targets)`` batches (a
+``DataLoader``), whose products are accumulated batch by batch (:mod:`wideproof.linalg._data`).
+A ``torch.nn.Module`` is accepted wherever a model is (:func:`wideproof.families.from_module`).
 * :func:`hessian_block_norms`: the spectral norms of the blocks :math:`H_{bc}` of the output
   Hessian between the model's parameter blocks (Zhu, Pandit & Belkin 2022: within a block between
   bottlenecks :math:`\\|H_{bb}\\| = O(m^{-1/2})`, across blocks :math:`\\Theta(1)`).
@@ -14,7 +21,7 @@ indefinite, so both ends of the spectrum are computed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 import torch
@@ -36,20 +43,24 @@ from ..linalg import (
     LinearOperator,
     LossConvention,
     Spectrum,
+    curvature_operator,
     dense_matrix,
     dense_spectrum,
     lanczos,
-    loss_hessian,
     model_hessian,
     power_iteration,
+    resolve_loss,
 )
+from ..linalg._data import Reduction
 from ..linalg._lanczos import WORKING_DTYPES
 from ..results import Estimate
-from ._checks import checked_model
+from ._checks import ModelLike, checked_model
 
 __all__ = ["DENSE_MAX_PARAMS", "hessian_block_norms", "hessian_eigs", "hessian_norm"]
 
-Of = Literal["output", "loss"]
+Of = Literal["output", "loss", "ggn", "fisher"]
+LossLike = LossConvention | Callable[[Tensor, Tensor], Tensor]
+"""A named squared-loss convention or a callable ``(outputs, targets) -> scalar``."""
 Method = Literal["auto", "lanczos", "dense", "power"]
 
 DENSE_MAX_PARAMS = 256
@@ -57,25 +68,38 @@ DENSE_MAX_PARAMS = 256
 
 
 def _operator(
-    model: Model, x: Tensor, of: Of, targets: Tensor | None, loss: LossConvention
+    model: Model,
+    x: object,
+    of: Of,
+    targets: Tensor | None,
+    loss: LossLike,
+    *,
+    loss_reduction: Reduction | None = None,
 ) -> LinearOperator:
+    """The operator every Hessian measure acts on: the one place ``of``, ``loss`` and the data
+    (a batch with its targets, or an iterable of ``(inputs, targets)`` batches) are read."""
     if of == "output":
         if targets is not None:
-            raise ConfigError("targets are only used with of='loss'")
+            raise ConfigError("targets are only used with a loss (of='loss', 'ggn' or 'fisher')")
         return model_hessian(model, real_tensor("x", x, model.dtype).to(model.device))
-    if of == "loss":
-        if targets is None:
-            raise ConfigError("of='loss' needs targets (one per row of x)")
-        X = real_tensor("x", x, model.dtype).to(model.device)
-        y = real_tensor("targets", targets, model.dtype).to(model.device)
-        return loss_hessian(model, X, y, loss)
-    raise ConfigError(f"of={of!r} is not one of 'output', 'loss'")
+    if of in ("loss", "ggn", "fisher"):
+        if isinstance(x, Tensor) and targets is None:
+            raise ConfigError(f"of={of!r} needs targets (one per row of x)")
+        return curvature_operator(model, x, targets, of, resolve_loss(loss, loss_reduction))
+    raise ConfigError(f"of={of!r} is not one of 'output', 'loss', 'ggn', 'fisher'")
 
 
 def _float64_operator(
-    model: Model, x: Tensor, of: Of, targets: Tensor | None, loss: LossConvention
+    model: Model,
+    x: object,
+    of: Of,
+    targets: Tensor | None,
+    loss: LossLike,
+    *,
+    loss_reduction: Reduction | None = None,
 ) -> LinearOperator:
-    """The same Hessian for a float64 copy of the model: the exact Hessian at these weights.
+    """The same operator for a float64 copy of the model: the exact one at these weights (the
+    batches of an iterable are converted as they come).
 
     Refused with :class:`NumericalError` when the copy, its gradient, the gradient's graph and a
     product (four float64 vectors of the parameters, a lower estimate) exceed the machine's memory.
@@ -87,12 +111,17 @@ def _float64_operator(
             f"{human_bytes(need)}), more than this machine's {human_bytes(physical_memory())}"
         )
     exact = model.with_params({k: v.to(torch.float64) for k, v in model.params.items()})
-    as64 = None if targets is None else targets.to(torch.float64)
-    return _operator(exact, x.to(torch.float64), of, as64, loss)
+    x64 = x.to(torch.float64) if isinstance(x, Tensor) else x
+    as64 = targets
+    if targets is not None and targets.is_floating_point():
+        as64 = targets.to(torch.float64)
+    return _operator(exact, x64, of, as64, loss, loss_reduction=loss_reduction)
 
 
-def _check_common(model: object, method: str, tol: float, seed: int, max_matvecs: int) -> Model:
-    checked = checked_model(model)
+def _check_common(
+    model: object, x: object, method: str, tol: float, seed: int, max_matvecs: int
+) -> Model:
+    checked = checked_model(model, x)
     if checked.dtype not in WORKING_DTYPES:
         raise ConfigError(
             f"Hessian measures need a float32 or float64 model, not {checked.dtype}: half "
@@ -113,13 +142,14 @@ def _resolve(method: str, model: Model) -> str:
 
 
 def hessian_eigs(
-    model: Model,
-    x: Tensor,
+    model: ModelLike,
+    x: Tensor | Iterable[tuple[Tensor, Tensor]],
     k: int = 1,
     *,
     of: Of = "output",
     targets: Tensor | None = None,
-    loss: LossConvention = "mean",
+    loss: LossLike = "mean",
+    loss_reduction: Reduction | None = None,
     which: Literal["both", "largest", "smallest"] = "both",
     method: Method = "auto",
     tol: float = 1e-10,
@@ -136,10 +166,10 @@ def hessian_eigs(
     counted in ``matvecs``); ``method="dense"`` forms the float64 Hessian.  Half-precision models
     are refused.
     """
-    model = _check_common(model, method, tol, seed, max_matvecs)
+    model = _check_common(model, x, method, tol, seed, max_matvecs)
     one_of("which", which, ("both", "largest", "smallest"))
     positive_int("k", k, at_most=model.num_params)
-    op = _operator(model, x, of, targets, loss)
+    op = _operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
     k_top = k if which in ("both", "largest") else 0
     k_bottom = k if which in ("both", "smallest") else 0
     chosen = _resolve(method, model)
@@ -151,7 +181,11 @@ def hessian_eigs(
     if chosen == "dense":
         n = op.size
         check_memory(f"the dense {n}x{n} Hessian", 3 * n * n * 8)
-        exact = _float64_operator(model, x, of, targets, loss) if low else op
+        exact = (
+            _float64_operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
+            if low
+            else op
+        )
         full = dense_spectrum(dense_matrix(exact))
         idx = sorted(set(range(k_bottom)) | set(range(n - k_top, n)))
         return Spectrum(
@@ -164,7 +198,7 @@ def hessian_eigs(
         )
 
     def reference() -> LinearOperator:  # built at the end, for the certificate only
-        return _float64_operator(model, x, of, targets, loss)
+        return _float64_operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
 
     return lanczos(
         op,
@@ -179,12 +213,13 @@ def hessian_eigs(
 
 
 def hessian_norm(
-    model: Model,
-    x: Tensor,
+    model: ModelLike,
+    x: Tensor | Iterable[tuple[Tensor, Tensor]],
     *,
     of: Of = "output",
     targets: Tensor | None = None,
-    loss: LossConvention = "mean",
+    loss: LossLike = "mean",
+    loss_reduction: Reduction | None = None,
     method: Method = "auto",
     tol: float = 1e-10,
     seed: int = 0,
@@ -193,12 +228,19 @@ def hessian_norm(
     """Spectral norm :math:`\\|H\\|_2` with an error bound and the products it cost.
 
     Args:
-        model: the model at its parameters (float32 or float64).
-        x: one input ``(d,)`` for ``of="output"``; a batch ``(n, d)`` for ``of="loss"``.
-        of: ``"output"`` or ``"loss"``.
-        targets: for ``of="loss"``, exactly the shape of the model's outputs on ``x``
-            (``(n,)``, or ``(n, k)`` for ``k`` outputs).
-        loss: ``"mean"`` or ``"half_sum"`` (the convention is never guessed).
+        model: the model at its parameters (float32 or float64), or a ``torch.nn.Module``
+            (its input shape read from ``x``, a batch: one input is a batch of one).
+        x: one input (shape ``input_shape``) for ``of="output"``; for a loss, a batch
+            ``(n, *input_shape)``, or an iterable of ``(inputs, targets)`` batches (a
+            ``DataLoader``; ``targets`` then ``None``).
+        of: ``"output"``, ``"loss"``, ``"ggn"`` or ``"fisher"``.
+        targets: for a named loss, exactly the shape of the model's outputs on ``x``
+            (``(n,)``, or ``(n, k)`` for ``k`` outputs); for a callable, ``n`` targets of any
+            dtype (class indices for cross-entropy).
+        loss: ``"mean"``, ``"half_sum"`` or a callable ``(outputs, targets) -> scalar`` such as
+            ``torch.nn.functional.cross_entropy`` (the convention is never guessed).
+        loss_reduction: how a callable reduces over the batch, ``"mean"`` (the default, torch's)
+            or ``"sum"``; it weights the batches of an iterable and is checked on the first.
         method: ``"auto"`` (dense up to :data:`DENSE_MAX_PARAMS` parameters, else Lanczos),
             ``"lanczos"``, ``"dense"`` or ``"power"``.
         tol: relative residual at which Lanczos/power iteration stop.
@@ -207,14 +249,14 @@ def hessian_norm(
 
     The bound is certified as in :func:`hessian_eigs` (float64 products for a float32 model).
     """
-    model = _check_common(model, method, tol, seed, max_matvecs)
+    model = _check_common(model, x, method, tol, seed, max_matvecs)
     chosen = _resolve(method, model)
     if chosen == "power":
-        op = _operator(model, x, of, targets, loss)
+        op = _operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
         low = model.dtype != torch.float64
 
         def reference() -> LinearOperator:
-            return _float64_operator(model, x, of, targets, loss)
+            return _float64_operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
 
         spec = power_iteration(
             op, tol=tol, max_matvecs=max_matvecs, seed=seed, reference=reference if low else None
@@ -228,6 +270,7 @@ def hessian_norm(
             of=of,
             targets=targets,
             loss=loss,
+            loss_reduction=loss_reduction,
             method=method,
             tol=tol,
             seed=seed,
@@ -238,7 +281,7 @@ def hessian_norm(
 
 
 def hessian_block_norms(
-    model: Model, x: Tensor, *, tol: float = 1e-10, seed: int = 0, max_matvecs: int = 2000
+    model: ModelLike, x: Tensor, *, tol: float = 1e-10, seed: int = 0, max_matvecs: int = 2000
 ) -> dict[tuple[str, str], Estimate]:
     """:math:`\\|H_{bc}\\|_2` of the output Hessian at ``x`` for every pair ``b <= c`` of
     ``model.param_blocks()``.
@@ -248,7 +291,7 @@ def hessian_block_norms(
     dilation :math:`\\begin{pmatrix}0 & H_{bc}\\\\ H_{cb} & 0\\end{pmatrix}`, whose spectrum is
     :math:`\\pm\\sigma_i(H_{bc})` (two Hessian-vector products per step).
     """
-    model = _check_common(model, "lanczos", tol, seed, max_matvecs)
+    model = _check_common(model, x, "lanczos", tol, seed, max_matvecs)
     full = _operator(model, x, "output", None, "mean")
     index = {
         b: torch.cat([torch.arange(s.start, s.stop) for s in slices]).to(model.device)

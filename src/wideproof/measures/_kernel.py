@@ -25,7 +25,7 @@ from .._validate import finite_result, one_of, positive_int, real_tensor
 from ..errors import ConfigError, NumericalError
 from ..families import MLP, Model
 from ..families.mlp import Tap
-from ._checks import checked_model
+from ._checks import ModelLike, checked_model
 
 __all__ = ["ntk", "ntk_change"]
 
@@ -131,7 +131,7 @@ def _by_products(model: Model, X1: Tensor, X2: Tensor) -> Tensor:
 
 
 def ntk(
-    model: Model,
+    model: ModelLike,
     X1: Tensor,
     X2: Tensor | None = None,
     *,
@@ -139,16 +139,22 @@ def ntk(
     memory_bytes: int = DEFAULT_MEMORY,
 ) -> Tensor:
     """The empirical tangent kernel Gram matrix between ``X1`` and ``X2`` (default ``X1``)."""
-    model = checked_model(model)
+    model = checked_model(model, X1)
     one_of("method", method, ("auto", "jacobian", "products", "layers"))
     positive_int("memory_bytes", memory_bytes)
-    X1 = real_tensor("X1", X1, model.dtype).to(model.device)
-    X2 = X1 if X2 is None else real_tensor("X2", X2, model.dtype).to(model.device)
-    d = model.spec.input_dim
-    for name, X in (("X1", X1), ("X2", X2)):
-        if X.dim() != 2 or X.shape[1] != d:
-            raise ConfigError(f"{name} must have shape (n, {d}); got {tuple(X.shape)}")
+    X1 = _batch(model, "X1", X1)
+    X2 = X1 if X2 is None else _batch(model, "X2", X2)
     return finite_result("ntk", _kernel(model, X1, X2, method, memory_bytes).detach())
+
+
+def _batch(model: Model, name: str, X: object) -> Tensor:
+    """``X`` as a batch ``(n, *input_shape)`` in the model's dtype, on its device."""
+    X = real_tensor(name, X, model.dtype).to(model.device)
+    shape = model.spec.input_shape
+    if X.dim() != len(shape) + 1 or tuple(X.shape[1:]) != shape:
+        dims = ", ".join(map(str, shape))
+        raise ConfigError(f"{name} must have shape (n, {dims}); got {tuple(X.shape)}")
+    return X
 
 
 def _kernel(model: Model, X1: Tensor, X2: Tensor, method: str, memory_bytes: int) -> Tensor:
@@ -162,8 +168,9 @@ def _kernel(model: Model, X1: Tensor, X2: Tensor, method: str, memory_bytes: int
     return _by_jacobians(model, X1, X2, memory_bytes)
 
 
-def ntk_change(model_a: Model, model_b: Model, X: Tensor) -> float:
+def ntk_change(model_a: ModelLike, model_b: ModelLike, X: Tensor) -> float:
     """Relative Frobenius change :math:`\\|K_b - K_a\\|_F / \\|K_a\\|_F` of the tangent kernel on ``X``."""
+    model_a, model_b = checked_model(model_a, X), checked_model(model_b, X)
     if model_a.spec != model_b.spec:
         raise ConfigError("model_a and model_b must share one spec (the same architecture)")
     ka, kb = ntk(model_a, X), ntk(model_b, X)

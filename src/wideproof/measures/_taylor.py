@@ -23,20 +23,19 @@ from torch import Tensor
 from .._autodiff import jvp
 from .._validate import positive_int, real_tensor
 from ..errors import ConfigError
-from ..families import Model
-from ._checks import ball_setup, checked_model, require_c2
+from ._checks import ModelLike, ball_setup, checked_model, require_c2
 from ._hessian import hessian_norm
 
 __all__ = ["LinearizationGap", "directional_derivative", "linearization_gap"]
 
 
-def directional_derivative(model: Model, x: Tensor, direction: Tensor, order: int) -> Tensor:
+def directional_derivative(model: ModelLike, x: Tensor, direction: Tensor, order: int) -> Tensor:
     """:math:`\\frac{d^k}{dt^k} f(w_0 + t v; x)` at :math:`t = 0` by ``order`` nested jvps.
 
     ``direction`` is a flat vector of ``model.num_params`` entries (or a dict shaped like
     ``model.params``); the result has the shape of ``model(x)``.
     """
-    model = checked_model(model)
+    model = checked_model(model, x)
     if not isinstance(order, int) or isinstance(order, bool) or order < 0:
         raise ConfigError(f"order={order!r} must be a non-negative int")
     x = real_tensor("x", x, model.dtype).to(model.device)
@@ -82,7 +81,7 @@ class LinearizationGap:
 
 
 def linearization_gap(
-    model: Model,
+    model: ModelLike,
     x: Tensor,
     radius: float,
     n_directions: int = 16,
@@ -96,8 +95,9 @@ def linearization_gap(
     Random directions on the sphere of radius ``radius`` first; then projected gradient ascent
     on :math:`|f - f_{lin}|` from the best of them (the step halves whenever it does not improve).
     """
+    model = checked_model(model, x)
     require_c2(
-        checked_model(model),
+        model,
         "linearization_gap",
         "the Taylor bound needs the Hessian on the whole ball (Liu, Zhu & Belkin 2020, §2)",
     )
