@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from _claims_helpers import TRUE
+from _claims_helpers import EVENTS, TRUE
 
 from wideproof.claims import ExponentRule, ThresholdRule, profile_label
 from wideproof.claims._extra_rules import AllOf, GrowthFactorRule
@@ -121,3 +121,14 @@ def test_a_seeds_run_is_stored_under_its_own_label() -> None:
         stored = {(s.claim_id, s.profile) for s in store.verdicts()}
         assert stored == {(TRUE.id, "quick"), (TRUE.id, "quick@seeds=7")}
         assert "quick@seeds=7" in table_from_store(store).render("markdown")
+
+
+def test_verify_keeps_the_rules_values_beside_the_knob_values() -> None:
+    """``Claim.verify`` adds the grid's knob values as ``knob_values``; the threshold rule's
+    ``values`` (``[knob value, observation, seed]`` of every point) survive it."""
+    verdict = EVENTS.verify("quick", executor="threads")
+    rows = verdict.evidence["values"]
+    assert sorted((x, s) for x, _, s in rows) == [(x, s) for x in (1, 2) for s in range(4)]
+    assert sorted(y for _, y, _ in rows) == [0.0] * 4 + [1.0] * 4  # event iff the seed is even
+    assert verdict.evidence["knob_values"] == [1, 2]
+    assert verdict.measured == 0.5
