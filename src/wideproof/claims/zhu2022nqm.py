@@ -52,7 +52,11 @@ linearization's at every step; at s = 3 the linearization diverges while the net
 NQM catapult (peak >= 2 L0), converge (final loss <= 1e-3 L0) and end with
 :math:`c\eta\lambda_{\max}(K_T) < 2`; at s = 4.4 (above the NQM's :math:`\eta_{max}`, s = 4) the NQM
 diverges.  The network's outcome there is only reported: a pilot run saw it survive
-in 2 of 30 runs.
+in 2 of 30 runs.  Every run stops once its loss is at most 1e-3 L0, within 600 steps (at s = 1
+the linearization's slowest mode alone needs :math:`\kappa(K_0)\ln(10^3)/2` steps, up to 609 for
+the condition numbers 42-176 seen at m = 300).  The statements hold with high probability over the
+initialization, so each check is decided by its success rate over runs
+(:class:`~wideproof.claims.SuccessRateRule`, :math:`p_0` = :data:`AGREE_RATE` = 1/2).
 """
 
 from __future__ import annotations
