@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -146,14 +146,26 @@ def _synthetic(part: Part, exponent: float, rng: np.random.Generator) -> list[An
     ]
 
 
-def rates(part: Part, exponent: float, decide: Any = None) -> dict[str, float]:
-    """Fractions of HOLDS / FAILS / INCONCLUSIVE over ``DRAWS`` draws planted at ``exponent``."""
-    rng = np.random.default_rng([zlib.crc32(f"{part}{exponent:.6f}".encode())])
-    decide = decide or part.rule.decide
+def _statuses(
+    claim: Claim, seed: str, draw: Callable[[np.random.Generator], list[Any]], decide: Any
+) -> dict[str, float]:
+    """Fractions of HOLDS / FAILS / INCONCLUSIVE of ``decide`` over ``DRAWS`` draws, the random
+    stream seeded from the text ``seed``."""
+    rng = np.random.default_rng([zlib.crc32(seed.encode())])
     counts = {"HOLDS": 0, "FAILS": 0, "INCONCLUSIVE": 0}
     for _ in range(DRAWS):
-        counts[decide(part.claim, _synthetic(part, exponent, rng)).status] += 1
+        counts[decide(claim, draw(rng)).status] += 1
     return {k: v / DRAWS for k, v in counts.items()}
+
+
+def rates(part: Part, exponent: float, decide: Any = None) -> dict[str, float]:
+    """Fractions of HOLDS / FAILS / INCONCLUSIVE over ``DRAWS`` draws planted at ``exponent``."""
+    return _statuses(
+        part.claim,
+        f"{part}{exponent:.6f}",
+        lambda rng: _synthetic(part, exponent, rng),
+        decide or part.rule.decide,
+    )
 
 
 def rivals(part: Part) -> list[float]:
@@ -298,12 +310,12 @@ def _bernoulli_runs(part: RatePart, success: float, rng: np.random.Generator) ->
 
 def outcomes(part: RatePart, success: float, decide: Any = None) -> dict[str, float]:
     """Fractions of HOLDS / FAILS / INCONCLUSIVE over ``DRAWS`` draws at a planted rate."""
-    rng = np.random.default_rng([zlib.crc32(f"{part}{success:.6f}".encode())])
-    decide = decide or part.rule.decide
-    counts = {"HOLDS": 0, "FAILS": 0, "INCONCLUSIVE": 0}
-    for _ in range(DRAWS):
-        counts[decide(part.claim, _bernoulli_runs(part, success, rng)).status] += 1
-    return {k: v / DRAWS for k, v in counts.items()}
+    return _statuses(
+        part.claim,
+        f"{part}{success:.6f}",
+        lambda rng: _bernoulli_runs(part, success, rng),
+        decide or part.rule.decide,
+    )
 
 
 def test_the_with_high_probability_claims_are_in_the_suite() -> None:

@@ -32,17 +32,8 @@ __all__ = ["ChecklistRule", "SuccessRateRule", "clopper_pearson", "runs_needed"]
 
 
 @dataclass(frozen=True)
-class ChecklistRule:
-    """HOLDS when every check (a 0/1 observation) equals 1 in every run that reports it and every
-    check is reported by at least one run; FAILS when some check is 0 (or not a number) in some
-    run; INCONCLUSIVE when some check is reported by no run.
-
-    A measure may report a check only at the knob values where it applies (the central-subspace
-    claim runs a different check at each dimension), hence "every run that reports it".
-
-    Args:
-        checks: ``(observation name, what the check states)`` pairs, in the order of the claim.
-    """
+class _Checks:
+    """``(observation name, what the check states)`` pairs, in the order of the claim."""
 
     checks: tuple[tuple[str, str], ...]
 
@@ -59,11 +50,28 @@ class ChecklistRule:
         """The first check (the rule decides on all of them)."""
         return self.checks[0][0]
 
+    def items(self) -> str:
+        """The checks in words, ``"name: text; ..."``."""
+        return "; ".join(f"{name}: {text}" for name, text in self.checks)
+
+
+@dataclass(frozen=True)
+class ChecklistRule(_Checks):
+    """HOLDS when every check (a 0/1 observation) equals 1 in every run that reports it and every
+    check is reported by at least one run; FAILS when some check is 0 (or not a number) in some
+    run; INCONCLUSIVE when some check is reported by no run.
+
+    A measure may report a check only at the knob values where it applies (the central-subspace
+    claim runs a different check at each dimension), hence "every run that reports it".
+
+    Args:
+        checks: ``(observation name, what the check states)`` pairs, in the order of the claim.
+    """
+
     def describe(self, claim: Claim) -> str:
-        items = "; ".join(f"{name}: {text}" for name, text in self.checks)
         return (
             f"every check holds (observation = 1) in every run, over all {claim.knob} values "
-            f"and seeds that report it — {items}"
+            f"and seeds that report it — {self.items()}"
         )
 
     def decide(self, claim: Claim, points: Sequence[Point]) -> Verdict:
@@ -157,7 +165,7 @@ def runs_needed(rate: float, confidence: float = 0.95) -> int:
 
 
 @dataclass(frozen=True)
-class SuccessRateRule:
+class SuccessRateRule(_Checks):
     """A with-high-probability statement over runs (seeds and knob values): per check, with
     :math:`k` of :math:`n` runs succeeding (observation = 1; NaN fails) and the one-sided
     Clopper--Pearson bounds :math:`[\\ell, u]` (:func:`clopper_pearson`, level ``confidence``):
@@ -181,31 +189,23 @@ class SuccessRateRule:
             them (statements stronger than the theorem, kept visible).
     """
 
-    checks: tuple[tuple[str, str], ...]
     rate: float
     confidence: float = 0.95
     reported: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        ChecklistRule(self.checks)  # validates the checks
-        object.__setattr__(self, "checks", tuple((str(n), str(t)) for n, t in self.checks))
+        super().__post_init__()
         object.__setattr__(self, "reported", tuple(str(n) for n in self.reported))
         if not 0.0 < self.confidence < 1.0:
             raise ConfigError(f"confidence={self.confidence!r} must lie in (0, 1)")
         runs_needed(self.rate, self.confidence)  # validates the rate
 
-    @property
-    def observation(self) -> str:
-        """The first check (the rule decides on all of them)."""
-        return self.checks[0][0]
-
     def describe(self, claim: Claim) -> str:
-        items = "; ".join(f"{name}: {text}" for name, text in self.checks)
         return (
             f"per check, the one-sided {self.confidence:.0%} Clopper-Pearson lower bound on its "
             f"success probability over all {claim.knob} values and seeds is at least "
             f"p0 = {self.rate:.4g} (FAILS when the upper bound is below p0; HOLDS needs at least "
-            f"{runs_needed(self.rate, self.confidence)} runs) — {items}"
+            f"{runs_needed(self.rate, self.confidence)} runs) — {self.items()}"
         )
 
     def decide(self, claim: Claim, points: Sequence[Point]) -> Verdict:
