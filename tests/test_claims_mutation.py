@@ -17,13 +17,21 @@ seeded from the part's name, so the suite is deterministic.
 
 ``test_the_old_contains_rule_fails_the_suite`` runs the same draws through the rule this suite
 replaced ("the CI contains P and excludes the rivals") and shows that noise passes it.
+
+With-high-probability checks (each :class:`SuccessRateRule`, inside an ``AllOf`` or alone) get
+the same treatment with planted success rates: every run of the quick grid succeeds at each check
+independently with probability :math:`r`.  A rate :math:`p_0 - 0.2` must HOLD in at most 5 % of
+200 draws; :math:`r = 1` must HOLD in at least 80 % when the quick profile has enough runs to
+certify :math:`p_0` (:func:`~wideproof.claims._checklist.runs_needed`), and otherwise be
+INCONCLUSIVE ("too few runs") in every draw, never HOLDS nor FAILS.  The rule they replaced
+(:class:`ChecklistRule`, every check in every run) passes :math:`p_0 - 0.2` far more often.
 """
 
 from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -31,8 +39,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from wideproof.claims import Claim, ExponentRule
+from wideproof.claims import ChecklistRule, Claim, ExponentRule, SuccessRateRule
 from wideproof.claims import all as all_claims
+from wideproof.claims._checklist import runs_needed
 from wideproof.claims._extra_rules import AllOf
 from wideproof.sweeps import fit_exponent
 
@@ -137,14 +146,26 @@ def _synthetic(part: Part, exponent: float, rng: np.random.Generator) -> list[An
     ]
 
 
-def rates(part: Part, exponent: float, decide: Any = None) -> dict[str, float]:
-    """Fractions of HOLDS / FAILS / INCONCLUSIVE over ``DRAWS`` draws planted at ``exponent``."""
-    rng = np.random.default_rng([zlib.crc32(f"{part}{exponent:.6f}".encode())])
-    decide = decide or part.rule.decide
+def _statuses(
+    claim: Claim, seed: str, draw: Callable[[np.random.Generator], list[Any]], decide: Any
+) -> dict[str, float]:
+    """Fractions of HOLDS / FAILS / INCONCLUSIVE of ``decide`` over ``DRAWS`` draws, the random
+    stream seeded from the text ``seed``."""
+    rng = np.random.default_rng([zlib.crc32(seed.encode())])
     counts = {"HOLDS": 0, "FAILS": 0, "INCONCLUSIVE": 0}
     for _ in range(DRAWS):
-        counts[decide(part.claim, _synthetic(part, exponent, rng)).status] += 1
+        counts[decide(claim, draw(rng)).status] += 1
     return {k: v / DRAWS for k, v in counts.items()}
+
+
+def rates(part: Part, exponent: float, decide: Any = None) -> dict[str, float]:
+    """Fractions of HOLDS / FAILS / INCONCLUSIVE over ``DRAWS`` draws planted at ``exponent``."""
+    return _statuses(
+        part.claim,
+        f"{part}{exponent:.6f}",
+        lambda rng: _synthetic(part, exponent, rng),
+        decide or part.rule.decide,
+    )
 
 
 def rivals(part: Part) -> list[float]:
@@ -239,3 +260,90 @@ def test_planted_draws_recover_the_planted_exponent() -> None:
     # each draw's exponent has sd 0.038 / sqrt(5 seeds) = 0.017, so the mean of 50 has 0.0024:
     # 0.01 is four standard errors
     assert math.isclose(float(np.mean(fits)), -0.3, abs_tol=0.01)
+
+
+@dataclass(frozen=True)
+class RatePart:
+    claim: Claim
+    label: str
+    rule: SuccessRateRule
+
+    def __str__(self) -> str:
+        return f"{self.claim.id}[{self.label}]"
+
+    @property
+    def runs(self) -> int:
+        grid = self.claim.grid("quick")
+        return len(grid.values) * len(grid.seeds)
+
+
+def _rate_leaves(label: str, rule: Any) -> Iterator[tuple[str, SuccessRateRule]]:
+    if isinstance(rule, AllOf):
+        for sub, part in rule.parts:
+            yield from _rate_leaves(sub, part)
+    elif isinstance(rule, SuccessRateRule):
+        yield label, rule
+
+
+RATE_PARTS = [
+    RatePart(c, label, rule) for c in all_claims() for label, rule in _rate_leaves(c.id, c.rule)
+]
+
+
+def _bernoulli_runs(part: RatePart, success: float, rng: np.random.Generator) -> list[Any]:
+    """The quick grid's runs, each check a success with probability ``success``, independently."""
+    grid = part.claim.grid("quick")
+    return [
+        SimpleNamespace(
+            knob=grid.knob,
+            value=x,
+            seed=seed,
+            observations={
+                name: SimpleNamespace(value=float(rng.random() < success))
+                for name, _ in part.rule.checks
+            },
+        )
+        for x in grid.values
+        for seed in grid.seeds
+    ]
+
+
+def outcomes(part: RatePart, success: float, decide: Any = None) -> dict[str, float]:
+    """Fractions of HOLDS / FAILS / INCONCLUSIVE over ``DRAWS`` draws at a planted rate."""
+    return _statuses(
+        part.claim,
+        f"{part}{success:.6f}",
+        lambda rng: _bernoulli_runs(part, success, rng),
+        decide or part.rule.decide,
+    )
+
+
+def test_the_with_high_probability_claims_are_in_the_suite() -> None:
+    assert {str(p) for p in RATE_PARTS} >= {
+        "banerjee2022.rsc[checks]",
+        "zhu2022nqm.network-agreement[zhu2022nqm.network-agreement]",
+    }
+
+
+@pytest.mark.parametrize("part", RATE_PARTS, ids=str)
+def test_a_success_rate_below_p0_does_not_hold(part: RatePart) -> None:
+    got = outcomes(part, part.rule.rate - 0.2)
+    assert got["HOLDS"] <= 0.05, f"planted {part.rule.rate - 0.2:.3f}: {got}"
+
+
+@pytest.mark.parametrize("part", RATE_PARTS, ids=str)
+def test_sure_success_holds_where_the_quick_runs_can_certify_p0(part: RatePart) -> None:
+    got = outcomes(part, 1.0)
+    if part.runs >= runs_needed(part.rule.rate, part.rule.confidence):
+        assert got["HOLDS"] >= 0.80, got
+    else:  # e.g. banerjee2022.rsc: p0 = 1 - 4/256 needs 191 runs, the quick profile has 2
+        assert got["INCONCLUSIVE"] == 1.0, got
+
+
+def test_the_old_checklist_rule_fails_the_suite() -> None:
+    """banerjee2022.rsc's former rule (every check in each of its 2 quick runs) HOLDS at a
+    planted rate p0 - 0.2 = 0.78 whenever all 6 (run, check) pairs succeed: 0.78^6 = 23 %."""
+    part = next(p for p in RATE_PARTS if p.claim.id == "banerjee2022.rsc")
+    old = ChecklistRule(part.rule.checks)
+    assert outcomes(part, part.rule.rate - 0.2, old.decide)["HOLDS"] > 0.05
+    assert outcomes(part, part.rule.rate - 0.2)["HOLDS"] == 0.0

@@ -20,7 +20,7 @@ import torch
 from torch.func import jacrev, jvp
 
 from wideproof.claims import Profile, get
-from wideproof.claims.banerjee2022dynamics import mean_grad_sq, realized_curvature
+from wideproof.claims.banerjee2022dynamics import RSC_RATE, mean_grad_sq, realized_curvature
 from wideproof.claims.liu2020pl import pl_data
 from wideproof.dynamics import Probes, gd
 from wideproof.errors import ConfigError
@@ -88,10 +88,25 @@ def test_realized_curvature_needs_output_probes() -> None:
         realized_curvature(traj)
 
 
-def test_rsc_quick_holds_and_reports_the_realized_quantities() -> None:
+def test_rsc_quick_is_inconclusive_for_too_few_runs_and_reports_the_realized_quantities() -> None:
+    """Theorem 5.1's rate 1 - 4/256 needs 191 successful runs to certify; the quick profile's 2
+    runs succeed, so the checks are INCONCLUSIVE ("too few runs"), never FAILS, while the
+    deterministic control and identities HOLD; whether a_t > 0 is counted, not decided."""
     verdict = get("banerjee2022.rsc").verify("quick", executor="threads:1")
-    assert verdict.status == "HOLDS", verdict.evidence["reason"]
-    for run in verdict.evidence["parts"]["checks"]["evidence"]["runs"].values():
+    assert verdict.status == "INCONCLUSIVE", verdict.evidence["reason"]
+    parts = verdict.evidence["parts"]
+    assert parts["control"]["status"] == "HOLDS" and parts["sanity"]["status"] == "HOLDS"
+    checks = parts["checks"]["evidence"]
+    assert parts["checks"]["status"] == "INCONCLUSIVE"
+    assert checks["reason"].startswith("too few runs: need n >= 191")
+    assert checks["rate"] == RSC_RATE and checks["runs_needed"] == 191
+    assert {k: (c["successes"], c["runs"]) for k, c in checks["checks"].items()} == {
+        "monotone_decrease": (2, 2),
+        "converged": (2, 2),
+        "singular_monotone_decrease": (2, 2),
+    }
+    assert checks["reported"]["curvature_positive"]["runs"] == 2
+    for run in checks["runs"].values():
         assert run["identity_rel_error"] <= 1e-12
         assert run["singular_params"] < 100  # singular_n: more samples than parameters
         assert run["singular_min_mean_grad_sq"] > 0.0
@@ -109,5 +124,9 @@ def test_rsc_step_above_the_edge_fails() -> None:
     )
     verdict = wrong.verify("quick", executor="threads:1")
     assert verdict.status == "FAILS"
-    checks = verdict.evidence["parts"]["checks"]["evidence"]
-    assert checks["failed"] == ["singular_monotone_decrease at width=256 seed=0"]
+    checks = verdict.evidence["parts"]["checks"]["evidence"]["checks"]
+    # 0 of 1 runs: the upper bound 0.95 is below p0 = 0.984
+    assert checks["singular_monotone_decrease"]["failed"] == [
+        "singular_monotone_decrease at width=256 seed=0"
+    ]
+    assert checks["singular_monotone_decrease"]["ci_high"] == pytest.approx(0.95)

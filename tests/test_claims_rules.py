@@ -8,9 +8,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from _claims_helpers import TRUE
+from _claims_helpers import EVENTS, TRUE
 
-from wideproof.claims import ExponentRule, ThresholdRule, profile_label
+from wideproof.claims import ExponentRule, SuccessRateRule, ThresholdRule, profile_label
+from wideproof.claims._checklist import clopper_pearson, runs_needed
 from wideproof.claims._extra_rules import AllOf, GrowthFactorRule
 from wideproof.claims._rules import equivalence
 from wideproof.claims.liu2020 import HESSIAN_WIDTH, LINEARIZATION_GAP
@@ -25,8 +26,7 @@ def _points(fn, knobs=(64, 256, 1024), seeds=4, name="value") -> list[Point]:
     out = []
     for s in range(seeds):
         for k in knobs:
-            est = Estimate(fn(k, s), 0.0, 0, "exact", "float64", "cpu")
-            out.append(Point(f"{k}-{s}", "width", k, s, {name: est}, {}))
+            out.append(Point(f"{k}-{s}", "width", k, s, {name: _exact(fn(k, s))}, {}))
     return out
 
 
@@ -121,3 +121,84 @@ def test_a_seeds_run_is_stored_under_its_own_label() -> None:
         stored = {(s.claim_id, s.profile) for s in store.verdicts()}
         assert stored == {(TRUE.id, "quick"), (TRUE.id, "quick@seeds=7")}
         assert "quick@seeds=7" in table_from_store(store).render("markdown")
+
+
+def test_verify_keeps_the_rules_values_beside_the_knob_values() -> None:
+    """``Claim.verify`` adds the grid's knob values as ``knob_values``; the threshold rule's
+    ``values`` (``[knob value, observation, seed]`` of every point) survive it."""
+    verdict = EVENTS.verify("quick", executor="threads")
+    rows = verdict.evidence["values"]
+    assert sorted((x, s) for x, _, s in rows) == [(x, s) for x in (1, 2) for s in range(4)]
+    assert sorted(y for _, y, _ in rows) == [0.0] * 4 + [1.0] * 4  # event iff the seed is even
+    assert verdict.evidence["knob_values"] == [1, 2]
+    assert verdict.measured == 0.5
+
+
+def _binomial_tail(n: int, p: float, ks: range) -> float:
+    return sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in ks)
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (3, 5), (5, 5), (0, 12), (10, 12), (12, 12)])
+def test_clopper_pearson_against_the_binomial_tails(k: int, n: int) -> None:
+    """The lower bound p_L solves P(X >= k; p_L) = 0.05 and the upper p_U solves
+    P(X <= k; p_U) = 0.05 (exact binomial sums, independent of the beta quantile)."""
+    low, high = clopper_pearson(k, n, 0.95)
+    if k == 0:
+        assert low == 0.0 and high == pytest.approx(1 - 0.05 ** (1 / n), abs=1e-12)
+    else:
+        assert _binomial_tail(n, low, range(k, n + 1)) == pytest.approx(0.05, abs=1e-10)
+    if k == n:
+        assert high == 1.0 and low == pytest.approx(0.05 ** (1 / n), abs=1e-12)
+    else:
+        assert _binomial_tail(n, high, range(k + 1)) == pytest.approx(0.05, abs=1e-10)
+
+
+def test_runs_needed_is_the_fewest_all_success_runs_reaching_the_rate() -> None:
+    for rate, need in ((0.5, 5), (0.8, 14), (1 - 4 / 256, 191)):
+        assert runs_needed(rate) == need
+        assert clopper_pearson(need, need)[0] >= rate > clopper_pearson(need - 1, need - 1)[0]
+
+
+def _exact(value: float) -> Estimate:
+    return Estimate(value, 0.0, 0, "exact", "float64", "cpu")
+
+
+def _runs(flags: list[dict[str, float]]) -> list[Point]:
+    return [
+        Point(f"k{s}", "width", 8.0, s, {k: _exact(v) for k, v in obs.items()}, {})
+        for s, obs in enumerate(flags)
+    ]
+
+
+def test_success_rate_rule_decides_on_the_bounds() -> None:
+    rule = SuccessRateRule((("a", "check a"), ("b", "check b")), rate=0.5, reported=("c",))
+    five = _runs([{"a": 1.0, "b": 1.0, "c": 0.0}] * 5)
+    verdict = rule.decide(TRUE, five)
+    assert verdict.status == "HOLDS", verdict.evidence["reason"]
+    assert verdict.evidence["checks"]["a"]["ci_low"] == pytest.approx(0.05**0.2)
+    assert verdict.evidence["reported"]["c"]["successes"] == 0  # counted, not decided
+    four = rule.decide(TRUE, five[:4])
+    assert four.status == "INCONCLUSIVE"
+    assert four.evidence["reason"].startswith("too few runs: need n >= 5")
+    # 3 of 12 succeed: upper bound 0.53 >= 1/2 (undecided); 2 of 12: 0.44 < 1/2 (FAILS)
+    three = _runs([{"a": float(s < 3), "b": 1.0} for s in range(12)])
+    assert rule.decide(TRUE, three).status == "INCONCLUSIVE"
+    assert "straddle p0 = 0.5" in rule.decide(TRUE, three).evidence["reason"]
+    two = rule.decide(TRUE, _runs([{"a": float(s < 2), "b": 1.0} for s in range(12)]))
+    assert two.status == "FAILS" and two.measured == pytest.approx(2 / 12)
+    assert two.evidence["checks"]["a"]["failed"][0] == "a at width=8 seed=2"
+    nan = rule.decide(TRUE, _runs([{"a": math.nan, "b": 1.0}] + [{"a": 1.0, "b": 1.0}] * 4))
+    assert nan.status == "INCONCLUSIVE" and nan.evidence["checks"]["a"]["successes"] == 4
+    missing = rule.decide(TRUE, _runs([{"a": 1.0}] * 6))
+    assert missing.status == "INCONCLUSIVE" and missing.evidence["reason"] == "no run reports b"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"rate": 1.0}, {"rate": 0.0}, {"rate": 0.5, "confidence": 1.0}, {"rate": float("nan")}],
+)
+def test_success_rate_rule_rejects_a_rate_it_cannot_decide(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ConfigError):
+        SuccessRateRule((("a", "check a"),), **kwargs)
+    with pytest.raises(ConfigError, match="repeat"):
+        SuccessRateRule((("a", "x"), ("a", "y")), rate=0.5)

@@ -101,3 +101,67 @@ def test_bad_arguments_are_refused() -> None:
         hessian_density(model, x, probes=0, **kw)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="Model"):
         hessian_density(object(), x)  # type: ignore[arg-type]
+
+
+def test_module_trace_and_density_for_cross_entropy_loss_ggn_and_fisher() -> None:
+    """An ``nn.Module`` (conv + BatchNorm in eval mode) with a callable loss: the exact trace of
+    the loss Hessian equals the dense one, the Hutch++ interval contains it, and the GGN and Fisher
+    traces equal tr(J^T H_l J) and the sum of squared per-sample gradient norms / n."""
+    import torch.nn.functional as F
+    from torch import nn
+    from torch.autograd.functional import hessian
+    from torch.func import functional_call, jacrev
+
+    gen = torch.Generator().manual_seed(0)
+    module = nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Tanh(), nn.Flatten(), nn.Linear(32, 3)
+    ).double()
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64) * 0.5)
+    module.eval()
+    X = torch.randn(8, 1, 6, 6, generator=gen, dtype=torch.float64)
+    y = torch.randint(0, 3, (8,), generator=gen)
+    names = [n for n, _ in module.named_parameters()]
+    shapes = [p.shape for p in module.parameters()]
+    w0 = torch.cat([p.detach().reshape(-1) for p in module.parameters()])
+
+    def params(w: torch.Tensor) -> dict[str, torch.Tensor]:
+        return dict(
+            zip(
+                names,
+                (
+                    t.view(s)
+                    for t, s in zip(w.split([s.numel() for s in shapes]), shapes, strict=True)
+                ),
+                strict=True,
+            )
+        )
+
+    def outputs(w: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = functional_call(module, params(w), (X,))
+        return out
+
+    dense = float(torch.trace(hessian(lambda w: F.cross_entropy(outputs(w), y), w0)))
+    kw = {"targets": y, "loss": F.cross_entropy}
+    exact = hessian_trace(module, X, of="loss", matvecs=10_000, **kw)  # type: ignore[arg-type]
+    assert exact.exact and abs(exact.value - dense) < 1e-10 * abs(dense)
+    estimate = hessian_trace(module, X, of="loss", matvecs=60, **kw)  # type: ignore[arg-type]
+    assert not estimate.exact and estimate.contains(dense)
+
+    J = jacrev(outputs)(w0).reshape(8, 3, -1)
+    p = torch.softmax(outputs(w0), dim=1)
+    h_out = (torch.diag_embed(p) - p[:, :, None] * p[:, None, :]) / 8  # Hessian of the mean CE
+    ggn = float(torch.einsum("nip,nij,njp->", J, h_out, J))
+    assert hessian_trace(module, X, of="ggn", matvecs=10_000, **kw).value == pytest.approx(
+        ggn, rel=1e-10
+    )  # type: ignore[arg-type]
+    grads = torch.einsum("ni,nip->np", (p - F.one_hot(y, 3)), J)  # per-sample CE gradients
+    fisher = float((grads**2).sum()) / 8
+    assert hessian_trace(module, X, of="fisher", matvecs=10_000, **kw).value == pytest.approx(
+        fisher, rel=1e-10
+    )  # type: ignore[arg-type]
+    density = hessian_density(module, X, of="loss", steps=20, probes=2, **kw)  # type: ignore[arg-type]
+    lo, hi = density.support
+    eig = torch.linalg.eigvalsh(hessian(lambda w: F.cross_entropy(outputs(w), y), w0))
+    assert lo <= float(eig[0]) and float(eig[-1]) <= hi

@@ -42,7 +42,13 @@ THRESHOLD = Verdict(
     0.9,
     0.5,
     "the mean of event is at least 0.9",
-    {"statistic": "mean of event", "values": [[1.0, 1.0, 0], [1.0, 0.0, 1]]},
+    {
+        "statistic": "mean of event",
+        "values": [[1.0, 1.0, 0], [1.0, 0.0, 1]],
+        "knob_values": [1.0],
+        "seeds": [0, 1],
+        "failures": [],
+    },
 )
 
 

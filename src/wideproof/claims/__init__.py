@@ -2,8 +2,9 @@
 
 Public API: :class:`Claim`, :class:`Profile`, :class:`Verdict`, the rule kit (:class:`ExponentRule`
 -- an equivalence test in the theorem's logical form --, :class:`ThresholdRule`,
-:class:`GrowthFactorRule`, :class:`BoundConstantRule`, :class:`ChecklistRule` and the conjunction
-:class:`AllOf` -- a band ``lo <= aggregate <= hi`` is ``AllOf`` of two ``ThresholdRule``), the
+:class:`GrowthFactorRule`, :class:`BoundConstantRule`, :class:`ChecklistRule` (every check in
+every run), :class:`SuccessRateRule` (each check's success probability against a declared rate)
+and the conjunction :class:`AllOf` -- a band ``lo <= aggregate <= hi`` is ``AllOf`` of two ``ThresholdRule``), the
 :class:`Rule` protocol, :func:`profile_label` (the label a verdict is stored under), and the
 registry :func:`get`, :func:`all` (every claim, sorted by id), :func:`register` and
 :func:`load_file` (the claims of your own Python file, ids ``user.*``).  One module per
@@ -22,6 +23,7 @@ __all__ = [
     "Profile",
     "Rule",
     "Status",
+    "SuccessRateRule",
     "ThresholdRule",
     "Verdict",
     "all",
@@ -32,6 +34,7 @@ __all__ = [
 ]
 
 from ._checklist import ChecklistRule as ChecklistRule
+from ._checklist import SuccessRateRule as SuccessRateRule
 from ._claim import BoundLike as BoundLike
 from ._claim import Claim as Claim
 from ._claim import Profile as Profile

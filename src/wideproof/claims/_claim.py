@@ -164,8 +164,9 @@ class Claim:
             progress: see :func:`wideproof.sweeps.run_sweep`.
 
         The evidence records the profile, its label (:func:`profile_label`: the verdict is stored
-        under it), device, dtype, knob values, seeds, the number of points computed and reused,
-        and any failed points; a verdict with failed points is at best INCONCLUSIVE.
+        under it), device, dtype, knob values (``knob_values``, beside the rule's own evidence,
+        which it never overwrites), seeds, the number of points computed and reused, and any
+        failed points; a verdict with failed points is at best INCONCLUSIVE.
         """
         _check_device(device)
         grid = self.grid(profile, seeds=seeds)
@@ -192,7 +193,7 @@ class Claim:
                 device=device,
                 dtype=dtype,
                 knob=self.knob,
-                values=list(grid.values),
+                knob_values=list(grid.values),
                 seeds=list(grid.seeds),
                 points_computed=result.computed,
                 points_reused=result.reused,

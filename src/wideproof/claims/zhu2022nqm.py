@@ -52,7 +52,11 @@ linearization's at every step; at s = 3 the linearization diverges while the net
 NQM catapult (peak >= 2 L0), converge (final loss <= 1e-3 L0) and end with
 :math:`c\eta\lambda_{\max}(K_T) < 2`; at s = 4.4 (above the NQM's :math:`\eta_{max}`, s = 4) the NQM
 diverges.  The network's outcome there is only reported: a pilot run saw it survive
-in 2 of 30 runs.
+in 2 of 30 runs.  Every run stops once its loss is at most 1e-3 L0, within 600 steps (at s = 1
+the linearization's slowest mode alone needs :math:`\kappa(K_0)\ln(10^3)/2` steps, up to 609 for
+the condition numbers 42-176 seen at m = 300).  The statements hold with high probability over the
+initialization, so each check is decided by its success rate over runs
+(:class:`~wideproof.claims.SuccessRateRule`, :math:`p_0` = :data:`AGREE_RATE` = 1/2).
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import AssumptionError
 from ..families import MLP, Model, QuadraticModel
 from ..sweeps import Task
-from ._checklist import ChecklistRule
+from ._checklist import ChecklistRule, SuccessRateRule
 from ._claim import Claim, Profile
 from ._extra_rules import AllOf
 from ._rules import ExponentRule
@@ -471,12 +475,18 @@ MULTI_EXAMPLE = Claim(
 AGREE_RATES = {"below": 1.0, "above": 3.0, "beyond": 4.4}
 AGREE_DEVIATION = 0.1
 CONVERGED = 1e-3
+AGREE_RATE = 0.5
+"""p0 of the agreement checks: the paper's catapult theorems hold "with high probability" over
+the initialization with no constant at a finite width, and its network-agreement statements are
+observations of Figs. 2 and 4; the weakest reading that still makes them the typical outcome of a
+run is a success probability of at least 1/2 per check."""
 
 AGREEMENT_CHECKS = (
     (
         "agree_below",
         f"s = 1: all three converge (final loss <= {CONVERGED:g} L0) and the network's and the "
-        f"NQM's losses stay within {AGREE_DEVIATION:g} L0 of the linearization's at every step",
+        f"NQM's losses stay within {AGREE_DEVIATION:g} L0 of the linearization's at every step of "
+        f"their runs (each stops once its loss is at most {CONVERGED:g} L0)",
     ),
     ("lin_diverges_above", "s = 3: the linearization diverges"),
     (
@@ -503,7 +513,9 @@ def linearized_losses(K0: torch.Tensor, r0: torch.Tensor, eta: float, steps: int
 
 def agreement_run(task: Task) -> dict[str, float]:
     """The network, its NQM and its linearization at width ``task.value`` on ``n`` random points
-    in dimension ``d`` at the sharpness products :data:`AGREE_RATES`, ``steps`` GD steps each."""
+    in dimension ``d`` at the sharpness products :data:`AGREE_RATES`, at most ``steps`` GD steps
+    each; the network's and the NQM's runs stop once their loss is at most :data:`CONVERGED`
+    times its start (the linearization, computed in function space, runs all ``steps``)."""
     import torch
 
     from ..dynamics import Probes, gd
@@ -540,6 +552,7 @@ def agreement_run(task: Task) -> dict[str, float]:
                 probes=Probes(every=None, gradient=False, kernel=True),
                 on_divergence="stop",
                 divergence_threshold=DIVERGED * L0,
+                stop_ratio=CONVERGED,
             )
             final = math.nan if traj.diverged else c * eta * traj.probes[-1].scalar("lambda_max")
             runs[f"{name}_{regime}"] = {
@@ -550,10 +563,12 @@ def agreement_run(task: Task) -> dict[str, float]:
             out[f"{name}_peak_over_L0_{regime}"] = max(traj.loss) / L0
             out[f"{name}_final_loss_over_L0_{regime}"] = traj.loss[-1] / L0
             out[f"{name}_final_sharpness_{regime}"] = final
+            out[f"{name}_steps_{regime}"] = float(traj.steps)
     lin_below = runs["lin_below"]["loss"]
+    # over every step of the model's run, which may stop (converged) before the linearization's
     deviation = (
         max(
-            max(abs(a - b) for a, b in zip(runs[f"{name}_below"]["loss"], lin_below, strict=True))
+            max(abs(a - b) for a, b in zip(runs[f"{name}_below"]["loss"], lin_below, strict=False))
             for name in ("net", "nqm")
         )
         / lin_below[0]
@@ -589,10 +604,11 @@ NETWORK_AGREEMENT = Claim(
     ),
     knob="width",
     measure=agreement_run,
-    measure_args={"n": 16, "d": 5, "steps": 200},
-    rule=ChecklistRule(AGREEMENT_CHECKS),
+    measure_args={"n": 16, "d": 5, "steps": 600},
+    rule=SuccessRateRule(AGREEMENT_CHECKS, rate=AGREE_RATE),
     profiles={
-        "quick": Profile(values=(300,), seeds=(0,)),
+        # 5 runs: the fewest whose all-success lower bound (0.05^(1/5) = 0.55) reaches 1/2
+        "quick": Profile(values=(300,), seeds=tuple(range(5))),
         "full": Profile(values=(500, 1000, 2000), seeds=tuple(range(10))),
     },
 )

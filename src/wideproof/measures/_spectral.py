@@ -16,7 +16,6 @@ from torch import Tensor
 from .._validate import one_of, positive_int
 from ..families import Model
 from ..linalg import (
-    LossConvention,
     SpectralDensity,
     TraceEstimate,
     exact_trace,
@@ -24,26 +23,29 @@ from ..linalg import (
     hutchpp,
     slq,
 )
-from ._hessian import Of, _check_common, _float64_operator, _operator
+from ..linalg._data import Reduction
+from ._checks import ModelLike
+from ._hessian import LossLike, Of, _check_common, _float64_operator, _operator
 
 __all__ = ["hessian_density", "hessian_trace"]
 
 TraceMethod = Literal["auto", "hutchpp", "hutchinson", "exact"]
 
 
-def _checked(model: Model, seed: int, budget: int) -> Model:
+def _checked(model: ModelLike, x: object, seed: int, budget: int) -> Model:
     """The model, dtype, seed and budget checks of the eigenvalue measures (whose ``method`` and
     ``tol`` do not apply here: the eigensolvers' defaults pass them)."""
-    return _check_common(model, "auto", 1.0, seed, budget)
+    return _check_common(model, x, "auto", 1.0, seed, budget)
 
 
 def hessian_trace(
-    model: Model,
-    x: Tensor,
+    model: ModelLike,
+    x: object,
     *,
     of: Of = "output",
     targets: Tensor | None = None,
-    loss: LossConvention = "mean",
+    loss: LossLike = "mean",
+    loss_reduction: Reduction | None = None,
     matvecs: int = 100,
     confidence: float = 0.95,
     seed: int = 0,
@@ -52,12 +54,16 @@ def hessian_trace(
     """:math:`\\operatorname{tr}H` with a confidence interval whose level is in the result.
 
     Args:
-        model: the model at its parameters (float32 or float64).
-        x: one input for ``of="output"``; a batch for ``of="loss"`` (as for
+        model: the model at its parameters (float32 or float64): a wideproof ``Model`` or a
+            ``torch.nn.Module``.
+        x: one input for ``of="output"``; a batch, or an iterable of ``(inputs, targets)``
+            batches, for ``of="loss"``, ``"ggn"`` or ``"fisher"`` (as for
             :func:`~wideproof.measures.hessian_norm`).
-        of: which Hessian (as for :func:`~wideproof.measures.hessian_norm`).
-        targets: for ``of="loss"``, exactly the shape of the model's outputs on ``x``.
-        loss: the loss convention (never guessed).
+        of: which operator (as for :func:`~wideproof.measures.hessian_norm`).
+        targets: with a batch ``x``, the targets of the loss.
+        loss: the named convention or a callable ``(outputs, targets) -> scalar`` (never
+            guessed), with its ``loss_reduction``.
+        loss_reduction: ``"mean"`` or ``"sum"`` for a callable loss.
         matvecs: the product budget.
         confidence: the level of the interval (below 1).
         seed: seed of the random probes.
@@ -70,23 +76,29 @@ def hessian_trace(
     rounding of every product added to the interval (:mod:`wideproof.linalg._trace`).
     """
     positive_int("matvecs", matvecs)
-    model = _checked(model, seed, matvecs)
+    model = _checked(model, x, seed, matvecs)
     one_of("method", method, ("auto", "hutchpp", "hutchinson", "exact"))
-    op = _operator(model, x, of, targets, loss)
+    op = _operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
     if method == "exact" or (method == "auto" and matvecs >= op.size):
         low = model.dtype != torch.float64
-        return exact_trace(_float64_operator(model, x, of, targets, loss) if low else op)
+        exact = (
+            _float64_operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
+            if low
+            else op
+        )
+        return exact_trace(exact)
     estimator = hutchinson if method == "hutchinson" else hutchpp
     return estimator(op, matvecs, seed=seed, confidence=confidence)
 
 
 def hessian_density(
-    model: Model,
-    x: Tensor,
+    model: ModelLike,
+    x: object,
     *,
     of: Of = "output",
     targets: Tensor | None = None,
-    loss: LossConvention = "mean",
+    loss: LossLike = "mean",
+    loss_reduction: Reduction | None = None,
     steps: int = 100,
     probes: int = 4,
     seed: int = 0,
@@ -94,7 +106,7 @@ def hessian_density(
     """The spectral density of :math:`H` by stochastic Lanczos quadrature
     (:func:`wideproof.linalg.slq`): ``probes`` Rademacher start vectors, at most ``steps``
     reorthogonalized Lanczos steps each (at most the number of parameters, where the quadrature is
-    exact).  ``model, x, of, targets, loss`` as for :func:`~wideproof.measures.hessian_norm`.
+    exact).  ``model, x, of, targets, loss, loss_reduction`` as for :func:`~wideproof.measures.hessian_norm`.
 
     The result holds the nodes and weights per probe, the support (its certified and uncertified
     parts are stated in :class:`~wideproof.linalg.SpectralDensity`), a broadened density, moments
@@ -102,5 +114,6 @@ def hessian_density(
     """
     positive_int("steps", steps)
     positive_int("probes", probes)
-    model = _checked(model, seed, steps * probes)
-    return slq(_operator(model, x, of, targets, loss), steps, probes, seed=seed)
+    model = _checked(model, x, seed, steps * probes)
+    op = _operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
+    return slq(op, steps, probes, seed=seed)

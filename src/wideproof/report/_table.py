@@ -69,7 +69,8 @@ class Row:
     def from_verdict(cls, profile: str, verdict: Verdict) -> Row:
         ev = verdict.evidence
         fit: Mapping[str, Any] = ev.get("fit") or {}
-        npoints = len(fit["points"]) if fit else len(ev.get("values", []))
+        grid = len(ev.get("knob_values", [])) * len(ev.get("seeds", []))
+        npoints = len(fit["points"]) if fit else grid - len(ev.get("failures", []))
         return cls(
             claim_id=verdict.claim_id,
             profile=profile,
