@@ -363,9 +363,11 @@ def _run(
         basis[j] = cur
         w = op.matvec(cur)
         alpha = float(cur @ w)
-        w = w - alpha * cur
+        # fused updates on a vector of our own (the product may be the operator's own tensor);
+        # each P-sized temporary spared is a fresh allocation spared
+        w = torch.add(w, cur, alpha=-alpha)
         if j > 0:
-            w = w - betas[-1] * prev
+            w.sub_(prev, alpha=betas[-1])
         if plan.reorthogonalize:
             w = _orthogonalize(w, basis[: j + 1], locked)
         beta = float(w.norm())
@@ -388,7 +390,7 @@ def _run(
         if done or j + 1 == cap or budget.left <= 0:
             return _Run(theta, s, residuals, wanted, scale, basis[: j + 1], j + 1, done)
         betas.append(beta)
-        prev, cur = cur, w / beta
+        prev, cur = cur, w.div_(beta)
     raise NumericalError(f"lanczos: a run of {cap} steps ended without a result")
 
 
