@@ -14,6 +14,7 @@ indefinite, so both ends of the spectrum are computed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Literal
 
@@ -43,7 +44,7 @@ from ..linalg import (
     model_hessian,
     power_iteration,
 )
-from ..linalg._lanczos import WORKING_DTYPES
+from ..linalg._lanczos import WORKING_DTYPES, Operator
 from ..results import Estimate
 from ._checks import checked_model
 
@@ -54,6 +55,14 @@ Method = Literal["auto", "lanczos", "dense", "power"]
 
 DENSE_MAX_PARAMS = 256
 """``method="auto"`` forms the dense Hessian up to this many parameters, else runs Lanczos."""
+
+SINGLE_ITERATION_TOL = 1e-6
+"""For a float64 model and ``tol`` at least this, Lanczos iterates on a float32 copy of the model
+and only the certificate takes float64 products (the path of float32 models): the bounds are the
+same float64 residual bounds, and a float32 product costs about a third of a float64 one
+(``benchmarks/RESULTS.md``).  A float32 Krylov space reaches a float64 residual of about
+:math:`10^{-7}` of the eigenvalue, so below this tolerance, or when the float32 run's certified
+bounds miss ``tol``, the iteration runs in float64."""
 
 
 def _operator(
@@ -134,7 +143,9 @@ def hessian_eigs(
     :func:`wideproof.linalg.lanczos`).  For a float32 model Lanczos runs in float32 and the bounds
     are certified by products under a float64 copy of the model (one per returned eigenvalue,
     counted in ``matvecs``); ``method="dense"`` forms the float64 Hessian.  Half-precision models
-    are refused.
+    are refused.  A float64 model with ``tol >= SINGLE_ITERATION_TOL`` (and no vectors asked for)
+    iterates on a float32 copy under the same float64 certificate, and continues in float64 from
+    the float32 Ritz vectors when that certificate misses ``tol``.
     """
     model = _check_common(model, method, tol, seed, max_matvecs)
     one_of("which", which, ("both", "largest", "smallest"))
@@ -166,16 +177,39 @@ def hessian_eigs(
     def reference() -> LinearOperator:  # built at the end, for the certificate only
         return _float64_operator(model, x, of, targets, loss)
 
-    return lanczos(
-        op,
-        k_top=k_top,
-        k_bottom=k_bottom,
-        tol=tol,
-        seed=seed,
-        max_matvecs=max_matvecs,
-        return_vectors=return_vectors,
-        reference=reference if low else None,
-    )
+    def solve(
+        iterate: LinearOperator, ref: Operator | None, budget: int, start: Tensor | None = None
+    ) -> Spectrum:
+        return lanczos(
+            iterate,
+            k_top=k_top,
+            k_bottom=k_bottom,
+            tol=tol,
+            seed=seed,
+            max_matvecs=budget,
+            return_vectors=return_vectors or ref is op,
+            reference=ref,
+            v0=start,
+        )
+
+    if low:
+        return solve(op, reference, max_matvecs)
+    if tol < SINGLE_ITERATION_TOL or return_vectors:
+        return solve(op, None, max_matvecs)
+    single = model.with_params({k: v.float() for k, v in model.params.items()})
+    single_targets = None if targets is None else targets.float()
+    try:
+        spec = solve(_operator(single, x.float(), of, single_targets, loss), op, max_matvecs)
+    except NumericalError:  # float32 overflowed or ran out: iterate in float64 instead
+        return solve(op, None, max_matvecs)
+    if max(spec.error_bounds) <= tol * max(abs(v) for v in spec.eigenvalues):
+        return dataclasses.replace(spec, eigenvectors=None)
+    assert spec.eigenvectors is not None
+    if spec.matvecs >= max_matvecs:
+        raise NumericalError(f"the float32 iteration used the budget max_matvecs={max_matvecs}")
+    # warm start in float64 from the float32 Ritz vectors
+    full = solve(op, None, max_matvecs - spec.matvecs, spec.eigenvectors.double().sum(dim=1))
+    return dataclasses.replace(full, matvecs=full.matvecs + spec.matvecs)
 
 
 def hessian_norm(
