@@ -13,8 +13,9 @@ import torch
 from wideproof.errors import ConfigError
 from wideproof.families import MLP, Model
 from wideproof.families.mlp_hessian import mlp_loss_hvp, supports_structured_hvp
-from wideproof.linalg import hvp_operator, loss_hessian, squared_loss
+from wideproof.linalg import LinearOperator, hvp_operator, loss_hessian, squared_loss
 from wideproof.linalg._operators import LossConvention
+from wideproof.measures import _hessian, hessian_eigs
 
 F64 = torch.float64
 
@@ -112,3 +113,62 @@ def test_nonlinear_output_uses_autograd_and_is_refused_by_the_structured_product
     u = _vector(model)
     got = loss_hessian(model, X, Y, "half_sum").matvec(u)
     assert torch.allclose(got, dense @ u, rtol=1e-12, atol=1e-14)
+
+
+def _loss_problem() -> tuple[Model, torch.Tensor, torch.Tensor, float]:
+    """A float64 MLP loss Hessian (400 parameters) and its dense largest eigenvalue."""
+    model = MLP(input_dim=6, width=(16, 16), depth=2, bias=True, output_dim=2).init(seed=5)
+    X, Y = _data(model, n=20)
+    dense = torch.autograd.functional.hessian(
+        lambda w: squared_loss(model.apply_flat(w, X), Y, "mean"), model.flat_params()
+    )
+    return model, X, Y, float(torch.linalg.eigvalsh(dense)[-1])
+
+
+def test_float64_model_iterates_in_float32_under_a_float64_certificate() -> None:
+    model, X, Y, top = _loss_problem()
+    spec = hessian_eigs(
+        model, X, 1, of="loss", targets=Y, which="largest", method="lanczos", tol=1e-6
+    )
+    assert spec.method == "lanczos (float64 residual)"
+    (value,), (bound,) = spec.eigenvalues, spec.error_bounds
+    assert bound <= 1e-6 * abs(value)
+    assert abs(value - top) <= bound + 1e-13 * abs(top)
+    exact = hessian_eigs(
+        model, X, 1, of="loss", targets=Y, which="largest", method="lanczos", tol=1e-7
+    )
+    assert exact.method == "lanczos"  # below the threshold: float64 throughout
+
+
+def test_float32_iteration_that_misses_tol_continues_in_float64(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A float32 operator 1e-3 away from the exact one (a planted defect) gives Ritz vectors whose
+    float64 residual misses tol: the solve continues in float64 and still meets it."""
+    model, X, Y, top = _loss_problem()
+    original = _hessian._operator
+    u = _vector(model, 7).float()
+    u = u / u.norm()
+
+    skewed_products = [0]
+
+    def skewed(m: Model, *args: object) -> LinearOperator:
+        op = original(m, *args)  # type: ignore[arg-type]
+        if m.dtype != torch.float32:
+            return op
+
+        def matvec(v: torch.Tensor) -> torch.Tensor:
+            skewed_products[0] += 1
+            return op.matvec(v) + 1e-3 * (u @ v) * u
+
+        return LinearOperator(op.size, matvec, op.dtype, op.device)
+
+    monkeypatch.setattr(_hessian, "_operator", skewed)
+    spec = hessian_eigs(
+        model, X, 1, of="loss", targets=Y, which="largest", method="lanczos", tol=1e-6
+    )
+    (value,), (bound,) = spec.eigenvalues, spec.error_bounds
+    assert spec.method == "lanczos"
+    assert bound <= 1e-6 * abs(value)
+    assert abs(value - top) <= bound + 1e-13 * abs(top)
+    assert 0 < skewed_products[0] < spec.matvecs  # the float32 products are counted too
