@@ -80,9 +80,9 @@ def mlp_loss_hvp(
     ``(n, d)`` and ``targets`` of the shape of the model's outputs on ``X`` (module docstring).
 
     Every intermediate lives in buffers allocated here once: a product allocates only the vector
-    it returns.  (Fresh half-megabyte temporaries per product, as autograd takes them, cost
-    page faults that doubled the product's time on the loaded benchmark machine,
-    ``benchmarks/RESULTS.md``.)
+    it returns (autograd allocates a fresh half-megabyte temporary per intermediate, which glibc
+    serves by ``mmap`` and page faults: ``MALLOC_MMAP_MAX_=0`` halved the autograd product on
+    the loaded benchmark machine, ``benchmarks/RESULTS.md``).
     """
     import torch
 
