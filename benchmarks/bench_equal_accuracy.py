@@ -52,7 +52,7 @@ from _harness import (
     worker_main,
 )
 from _problem import SIZES, torch_problem, wideproof_model
-from bench_hessian import _split, solve_backpack, solve_curvlinops
+from bench_hessian import _split, pyhessian_eigenvalues, solve_backpack, solve_curvlinops
 
 ACCURACY = 1e-6
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -139,25 +139,8 @@ def solve_eigenthings(net: Any, X: Any, Y: Any, k: int, args: argparse.Namespace
 
 
 def solve_pyhessian(net: Any, X: Any, Y: Any, k: int, args: argparse.Namespace) -> dict[str, Any]:
-    import importlib
-
-    try:
-        ph = importlib.import_module("pyhessian.hessian")
-    except ImportError as exc:
-        raise NotInstalled("pyhessian") from exc
-    count = [0]
-    original = ph.hessian_vector_product
-
-    def counted(*a: Any) -> Any:
-        count[0] += 1
-        return original(*a)
-
-    ph.hessian_vector_product = counted
-    torch.manual_seed(0)
-    h = ph.hessian(net, torch.nn.MSELoss(), data=(X, Y), cuda=False)
-    values, _ = h.eigenvalues(maxIter=2000, tol=ACCURACY, top_n=k)
-    ph.hessian_vector_product = original
-    return {"values": sorted(float(v) for v in values), "residual": None, "hvps": count[0]}
+    values, hvps = pyhessian_eigenvalues(net, X, Y, maxIter=2000, tol=ACCURACY, top_n=k)
+    return {"values": sorted(values), "residual": None, "hvps": hvps}
 
 
 def solve_torch_func(net: Any, X: Any, Y: Any, k: int, args: argparse.Namespace) -> dict[str, Any]:
