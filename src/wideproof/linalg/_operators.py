@@ -173,7 +173,7 @@ def loss_hessian(
 
     For an :class:`~wideproof.families.MLP` with a linear output the products are the exact
     layer-by-layer ones of :func:`wideproof.families.mlp_hessian.mlp_loss_hvp` (no autograd
-    graph; 1.06-1.22x faster per product on the benchmark problem, ``benchmarks/RESULTS.md``);
+    graph; 1.06-1.29x faster per product on the benchmark problem, ``benchmarks/RESULTS.md``);
     any other model uses :func:`hvp_operator`.
     """
     _check_loss(model, X, targets, loss)
