@@ -172,3 +172,19 @@ def test_float32_iteration_that_misses_tol_continues_in_float64(
     assert bound <= 1e-6 * abs(value)
     assert abs(value - top) <= bound + 1e-13 * abs(top)
     assert 0 < skewed_products[0] < spec.matvecs  # the float32 products are counted too
+
+
+def test_targets_beyond_float32_keep_the_solve_in_float64() -> None:
+    """Targets of 1e39 overflow float32: the float32 copy is refused and float64 iterates."""
+    model, X, Y, _ = _loss_problem()
+    big = Y * 1e39
+    dense = torch.autograd.functional.hessian(
+        lambda w: squared_loss(model.apply_flat(w, X), big, "mean"), model.flat_params()
+    )
+    top = float(torch.linalg.eigvalsh(dense)[-1])
+    spec = hessian_eigs(
+        model, X, 1, of="loss", targets=big, which="largest", method="lanczos", tol=1e-6
+    )
+    assert spec.method == "lanczos"
+    (value,), (bound,) = spec.eigenvalues, spec.error_bounds
+    assert abs(value - top) <= bound + 1e-12 * abs(top)
