@@ -60,9 +60,9 @@ SINGLE_ITERATION_TOL = 1e-6
 """For a float64 model and ``tol`` at least this, Lanczos iterates on a float32 copy of the model
 and only the certificate takes float64 products (the path of float32 models): the bounds are the
 same float64 residual bounds, and a float32 product costs about a third of a float64 one
-(``benchmarks/RESULTS.md``).  Every float32 run (of a float32 model too) aims at ``tol / 2``:
-the float64 residual of its Ritz vectors exceeds its own estimate by the float32 rounding of the
-products (a top-5 run at ``tol=1e-6`` certified 1.1e-6).  A float32 Krylov space reaches a float64 residual of about
+(``benchmarks/RESULTS.md``).  This float32 run aims at ``tol / 2``: the float64 residual of its
+Ritz vectors exceeds its own estimate by the float32 rounding of the products (a top-5 run at
+``tol=1e-6`` certified 1.1e-6).  A float32 Krylov space reaches a float64 residual of about
 :math:`10^{-7}` of the eigenvalue, so below this tolerance, or when the float32 run's certified
 bounds still miss ``tol``, the iteration runs in float64."""
 
@@ -144,7 +144,7 @@ def hessian_eigs(
     Hessian at the model's weights, distinct eigenvalues for distinct ``i`` (see
     :func:`wideproof.linalg.lanczos`).  For a float32 model Lanczos runs in float32 and the bounds
     are certified by products under a float64 copy of the model (one per returned eigenvalue,
-    counted in ``matvecs``; the float32 iteration aims at ``tol / 2`` so that they meet ``tol``); ``method="dense"`` forms the float64 Hessian.  Half-precision models
+    counted in ``matvecs``); ``method="dense"`` forms the float64 Hessian.  Half-precision models
     are refused.  A float64 model with ``tol >= SINGLE_ITERATION_TOL`` (and no vectors asked for)
     iterates on a float32 copy under the same float64 certificate, and continues in float64 from
     the float32 Ritz vectors when that certificate misses ``tol``.
@@ -186,7 +186,7 @@ def hessian_eigs(
             iterate,
             k_top=k_top,
             k_bottom=k_bottom,
-            tol=tol if ref is None else tol / 2,
+            tol=tol / 2 if ref is op else tol,
             seed=seed,
             max_matvecs=budget,
             return_vectors=return_vectors or ref is op,
