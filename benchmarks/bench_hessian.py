@@ -134,6 +134,14 @@ def solve_wideproof(net: torch.nn.Module, X: torch.Tensor, Y: torch.Tensor) -> d
 
 
 def solve_pyhessian(net: torch.nn.Module, X: torch.Tensor, Y: torch.Tensor) -> dict[str, Any]:
+    values, hvps = pyhessian_eigenvalues(net, X, Y)
+    return {"value": values[0], "hvps": hvps}
+
+
+def pyhessian_eigenvalues(
+    net: torch.nn.Module, X: torch.Tensor, Y: torch.Tensor, **options: Any
+) -> tuple[list[float], int]:
+    """PyHessian's ``eigenvalues(**options)`` (its defaults when none) and the products taken."""
     import importlib
 
     try:
@@ -150,9 +158,9 @@ def solve_pyhessian(net: torch.nn.Module, X: torch.Tensor, Y: torch.Tensor) -> d
     ph.hessian_vector_product = counted
     torch.manual_seed(0)
     h = ph.hessian(net, torch.nn.MSELoss(), data=(X, Y), cuda=False)
-    values, _ = h.eigenvalues()
+    values, _ = h.eigenvalues(**options)
     ph.hessian_vector_product = original
-    return {"value": float(values[0]), "hvps": count[0]}
+    return [float(v) for v in values], count[0]
 
 
 def solve_eigenthings(net: torch.nn.Module, X: torch.Tensor, Y: torch.Tensor) -> dict[str, Any]:

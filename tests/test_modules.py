@@ -87,6 +87,26 @@ def test_cnn_loss_hessian_eigenvalues_within_bounds_of_dense(data) -> None:  # t
     assert spec.method == "lanczos"
 
 
+def test_cnn_at_the_single_iteration_tolerance_stays_in_float64(data) -> None:  # type: ignore[no-untyped-def]
+    """At tol >= 1e-6 a float64 library model iterates on a float32 copy; a module (whose
+    buffers keep float64) with integer class targets iterates in float64 and meets tol."""
+    net, X, y = data
+    spec = hessian_eigs(
+        net,
+        X,
+        1,
+        of="loss",
+        targets=y,
+        loss=F.cross_entropy,
+        which="largest",
+        tol=1e-6,
+        method="lanczos",
+    )
+    top = float(torch.linalg.eigvalsh(dense_loss_hessian(net, X, y, F.cross_entropy))[-1])
+    (value,), (bound,) = spec.eigenvalues, spec.error_bounds
+    assert bound <= 1e-6 * abs(value) and abs(value - top) <= bound + 1e-12 * abs(top)
+
+
 def test_module_ntk_equals_jacobian_contraction(data) -> None:  # type: ignore[no-untyped-def]
     net, X, _ = data
     model = from_module(net, input_shape=SHAPE)

@@ -21,6 +21,7 @@ indefinite, so both ends of the spectrum are computed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from typing import Literal
 
@@ -39,6 +40,7 @@ from .._validate import (
 from .._validate import seed as check_seed
 from ..errors import ConfigError, NumericalError
 from ..families import Model
+from ..families._module import ModuleSpec
 from ..linalg import (
     LinearOperator,
     LossConvention,
@@ -52,7 +54,7 @@ from ..linalg import (
     resolve_loss,
 )
 from ..linalg._data import Reduction
-from ..linalg._lanczos import WORKING_DTYPES
+from ..linalg._lanczos import WORKING_DTYPES, Operator
 from ..results import Estimate
 from ._checks import ModelLike, checked_model
 
@@ -65,6 +67,16 @@ Method = Literal["auto", "lanczos", "dense", "power"]
 
 DENSE_MAX_PARAMS = 256
 """``method="auto"`` forms the dense Hessian up to this many parameters, else runs Lanczos."""
+
+SINGLE_ITERATION_TOL = 1e-6
+"""For a float64 model and ``tol`` at least this, Lanczos iterates on a float32 copy of the model
+and only the certificate takes float64 products (the path of float32 models): the bounds are the
+same float64 residual bounds, and a float32 product costs about a third of a float64 one
+(``benchmarks/RESULTS.md``).  This float32 run aims at ``tol / 2``: the float64 residual of its
+Ritz vectors exceeds its own estimate by the float32 rounding of the products (a top-5 run at
+``tol=1e-6`` certified 1.1e-6).  A float32 Krylov space reaches a float64 residual of about
+:math:`10^{-7}` of the eigenvalue, so below this tolerance, or when the float32 run's certified
+bounds still miss ``tol``, the iteration runs in float64."""
 
 
 def _operator(
@@ -141,6 +153,21 @@ def _resolve(method: str, model: Model) -> str:
     return method
 
 
+def _float32_copy(
+    model: Model, x: object, targets: Tensor | None
+) -> tuple[Model, Tensor, Tensor | None] | None:
+    """A float32 copy of a library-family model and its batch, for the float32 iteration of
+    :data:`SINGLE_ITERATION_TOL`; ``None`` for wrapped ``nn.Module``s (their buffers and
+    constants keep the module's precision) and for data given as an iterable of batches.
+    Integer targets (class labels) are kept as they are."""
+    if isinstance(model.spec, ModuleSpec) or not isinstance(x, Tensor):
+        return None
+    single = model.with_params({k: v.float() for k, v in model.params.items()})
+    if targets is not None and targets.is_floating_point():
+        targets = targets.float()
+    return single, x.float(), targets
+
+
 def hessian_eigs(
     model: ModelLike,
     x: Tensor | Iterable[tuple[Tensor, Tensor]],
@@ -164,7 +191,9 @@ def hessian_eigs(
     :func:`wideproof.linalg.lanczos`).  For a float32 model Lanczos runs in float32 and the bounds
     are certified by products under a float64 copy of the model (one per returned eigenvalue,
     counted in ``matvecs``); ``method="dense"`` forms the float64 Hessian.  Half-precision models
-    are refused.
+    are refused.  A float64 model with ``tol >= SINGLE_ITERATION_TOL`` (and no vectors asked for)
+    iterates on a float32 copy under the same float64 certificate, and continues in float64 from
+    the float32 Ritz vectors when that certificate misses ``tol``.
     """
     model = _check_common(model, x, method, tol, seed, max_matvecs)
     one_of("which", which, ("both", "largest", "smallest"))
@@ -200,16 +229,43 @@ def hessian_eigs(
     def reference() -> LinearOperator:  # built at the end, for the certificate only
         return _float64_operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
 
-    return lanczos(
-        op,
-        k_top=k_top,
-        k_bottom=k_bottom,
-        tol=tol,
-        seed=seed,
-        max_matvecs=max_matvecs,
-        return_vectors=return_vectors,
-        reference=reference if low else None,
-    )
+    def solve(
+        iterate: LinearOperator, ref: Operator | None, budget: int, start: Tensor | None = None
+    ) -> Spectrum:
+        return lanczos(
+            iterate,
+            k_top=k_top,
+            k_bottom=k_bottom,
+            tol=tol / 2 if ref is op else tol,
+            seed=seed,
+            max_matvecs=budget,
+            return_vectors=return_vectors or ref is op,
+            reference=ref,
+            v0=start,
+        )
+
+    if low:
+        return solve(op, reference, max_matvecs)
+    copy = _float32_copy(model, x, targets)
+    if tol < SINGLE_ITERATION_TOL or return_vectors or copy is None:
+        return solve(op, None, max_matvecs)
+    single, x32, targets32 = copy
+    try:
+        spec = solve(
+            _operator(single, x32, of, targets32, loss, loss_reduction=loss_reduction),
+            op,
+            max_matvecs,
+        )
+    except NumericalError:  # float32 overflowed or ran out: iterate in float64 instead
+        return solve(op, None, max_matvecs)
+    if max(spec.error_bounds) <= tol * max(abs(v) for v in spec.eigenvalues):
+        return dataclasses.replace(spec, eigenvectors=None)
+    assert spec.eigenvectors is not None
+    if spec.matvecs >= max_matvecs:
+        raise NumericalError(f"the float32 iteration used the budget max_matvecs={max_matvecs}")
+    # warm start in float64 from the float32 Ritz vectors
+    full = solve(op, None, max_matvecs - spec.matvecs, spec.eigenvectors.double().sum(dim=1))
+    return dataclasses.replace(full, matvecs=full.matvecs + spec.matvecs)
 
 
 def hessian_norm(
