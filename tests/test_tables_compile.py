@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -77,7 +78,11 @@ def compile_latex(
 
 def write_png(body: str, workdir: Path, target: Path) -> None:
     """``body`` on one tall page of the article's text width, cropped to its ink, as ``target``
-    (a table taller than a page shows whole)."""
+    (a table taller than a page shows whole).  The images in ``docs/tables`` are rewritten only
+    with ``WIDEPROOF_WRITE_DOCS=1``; otherwise the image goes to ``workdir``, so a test run
+    leaves the checkout unchanged."""
+    if os.environ.get("WIDEPROOF_WRITE_DOCS") != "1":
+        target = workdir / target.name
     from PIL import Image, ImageOps
 
     tall = "\\pdfpageheight=60in \\textheight=58in \\pagestyle{empty}\n"
