@@ -292,3 +292,33 @@ def test_a_checker_failure_leaves_the_step_unproven_and_keeps_the_others(monkeyp
     report = Derivation("e").eq(x * (x + 1), x**2 + x).le(0, x**2).check()
     assert [s.status for s in report.steps] == ["UNPROVEN", "PROVEN"]
     assert report.steps[0].detail == "checker error: ValueError: simulated failure of a checker"
+
+
+def test_a_swallowed_timeout_is_raised_again() -> None:
+    """A StepTimeout dropped once (as Python drops an exception raised in a finalizer) does not
+    leave the step without its limit: the alarm repeats after the deadline."""
+    from wideproof.symbolic._timing import StepTimeout, time_limit
+
+    swallowed = False
+    start = time.monotonic()
+    with pytest.raises(StepTimeout), time_limit(0.2):
+        try:
+            while time.monotonic() - start < 3:
+                pass
+        except StepTimeout:
+            swallowed = True
+        while time.monotonic() - start < 3:
+            pass
+    assert swallowed and time.monotonic() - start < 1
+
+
+def test_an_inner_limit_keeps_the_outer_one() -> None:
+    from wideproof.symbolic._timing import StepTimeout, time_limit
+
+    start = time.monotonic()
+    with pytest.raises(StepTimeout), time_limit(0.3):
+        with time_limit(10):
+            pass
+        while time.monotonic() - start < 5:
+            pass
+    assert time.monotonic() - start < 1

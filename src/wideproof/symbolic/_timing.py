@@ -1,7 +1,11 @@
 """A wall-clock limit for one derivation step.
 
 sympy is pure Python, so a ``SIGALRM`` timer interrupts it between bytecodes with
-:class:`StepTimeout` (a ``BaseException``, so that no ``except Exception`` inside sympy swallows it);
+:class:`StepTimeout` (a ``BaseException``, so that no ``except Exception`` inside sympy swallows it).
+The timer repeats every :data:`RETRY_SECONDS` after the deadline until the step ends: an exception
+raised while Python runs a finalizer (``__del__``, a weakref callback of a garbage collection) is
+printed and dropped, and a one-shot alarm that landed there would leave the step without a limit
+(seen once in a full test run: a 0.5 s step still running after 10 minutes);
 z3 runs its own timeout, read from :func:`remaining_ms`.  Signals reach only the main thread: in
 another thread (or on a platform without ``setitimer``) the step runs without the alarm and only
 z3's own timeout applies.
@@ -20,6 +24,9 @@ __all__ = ["StepTimeout", "remaining_ms", "time_limit"]
 
 _deadline: list[float] = []
 
+RETRY_SECONDS = 0.05
+"""After the deadline, the alarm repeats at this interval until the limited block exits."""
+
 
 class StepTimeout(BaseException):
     """The step ran past its time limit."""
@@ -33,7 +40,8 @@ def remaining_ms(default_ms: int) -> int:
 
 
 def _raise(signum: int, frame: FrameType | None) -> None:
-    raise StepTimeout
+    if _deadline and time.monotonic() >= _deadline[-1]:
+        raise StepTimeout
 
 
 @contextmanager
@@ -46,11 +54,15 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     armed = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
     previous = signal.signal(signal.SIGALRM, _raise) if armed else None
     if armed:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.setitimer(signal.ITIMER_REAL, seconds, RETRY_SECONDS)
     try:
         yield
     finally:
-        if armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
         _deadline.pop()
+        if armed:
+            if _deadline:  # an enclosing limit: its alarm again
+                left = max(_deadline[-1] - time.monotonic(), 1e-3)
+                signal.setitimer(signal.ITIMER_REAL, left, RETRY_SECONDS)
+            else:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
