@@ -62,6 +62,7 @@ def test_batches_act_as_the_full_batch(
     edges = [0, *sorted(cuts), N]
     batches = [(X[a:b], y[a:b]) for a, b in pairwise(edges)]
     loss = resolve_loss(F.cross_entropy if reduction == "mean" else _summed, reduction)
+    # `of` is a parametrized str, not the Literal the signature names
     full = curvature_operator(model, X, y, of, loss)  # type: ignore[arg-type]
     split = curvature_operator(model, batches[::-1] if reverse else batches, None, of, loss)  # type: ignore[arg-type]
     v = torch.randn(

@@ -202,6 +202,7 @@ def test_dataloader_of_three_batches_equals_full_batch(data, of: str, shuffle: b
     loss = resolve_loss(F.cross_entropy)
     loader = DataLoader(TensorDataset(X, y), batch_size=4, shuffle=shuffle)  # 4 + 4 + 1
     assert len(loader) == 3
+    # `of` is a parametrized str, not the Literal the signature names
     full = curvature_operator(model, X, y, of, loss)  # type: ignore[arg-type]
     batched = curvature_operator(model, loader, None, of, loss)  # type: ignore[arg-type]
     for v in torch.randn(
