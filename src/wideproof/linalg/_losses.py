@@ -35,7 +35,14 @@ from .._validate import one_of
 from ..errors import ConfigError, NumericalError
 from ..families import Model
 from ._data import Reduction, as_batches
-from ._operators import LinearOperator, LossConvention, hvp_operator, squared_loss
+from ..families.mlp_hessian import supports_structured_hvp
+from ._operators import (
+    LinearOperator,
+    LossConvention,
+    hvp_operator,
+    loss_hessian,
+    squared_loss,
+)
 
 __all__ = ["Curvature", "Loss", "curvature_operator", "resolve_loss"]
 
@@ -158,6 +165,11 @@ def _check_reduction(model: Model, loss: Loss, X: Tensor, y: Tensor) -> None:
 
 
 def _hessian(model: Model, X: Tensor, y: Tensor, loss: Loss) -> LinearOperator:
+    """The loss Hessian of one batch: the structured product of :func:`loss_hessian` for a named
+    squared loss of an :class:`~wideproof.families.MLP` with a linear output, else
+    reverse-over-reverse autograd."""
+    if loss.named and supports_structured_hvp(model):
+        return loss_hessian(model, X, y, "mean" if loss.reduction == "mean" else "half_sum")
     return hvp_operator(lambda p: loss.value(model.apply(p, X), y), model.params)
 
 
