@@ -220,7 +220,8 @@ def test_only_one_end_iterates_in_float32(
 
 
 @pytest.mark.parametrize(
-    ("loss", "structured"), [("mean", True), ("half_sum", True), (torch.nn.functional.mse_loss, False)]
+    ("loss", "structured"),
+    [("mean", True), ("half_sum", True), (torch.nn.functional.mse_loss, False)],
 )
 def test_loss_measures_take_the_structured_product(
     monkeypatch: pytest.MonkeyPatch, loss: object, structured: bool

@@ -34,8 +34,8 @@ from .._autodiff import jvp, vjp
 from .._validate import one_of
 from ..errors import ConfigError, NumericalError
 from ..families import Model
-from ._data import Reduction, as_batches
 from ..families.mlp_hessian import supports_structured_hvp
+from ._data import Reduction, as_batches
 from ._operators import (
     LinearOperator,
     LossConvention,
