@@ -136,13 +136,14 @@ def test_returned_eigenvalues_lie_within_their_bounds_at_their_positions(case: C
 
 
 GHOSTLY = MLP(input_dim=5, width=16, depth=2, activation="tanh")
-"""352 parameters: plain Lanczos returns ghost copies of converged eigenvalues for k = 3."""
+"""352 parameters: Lanczos without reorthogonalization returns ghost copies of converged
+eigenvalues for k = 4 at both ends (block runs; single-vector runs already for k = 3)."""
 
 
 def test_the_property_fails_without_reorthogonalization(monkeypatch: pytest.MonkeyPatch) -> None:
     """With reorthogonalization forced off, the certificate refuses the ghost copies
     (NumericalError) -- the property above would fail; with it on, the same case passes."""
-    case = Case(GHOSTLY, 0, F64, "output", 1, 3, "both", "lanczos")
+    case = Case(GHOSTLY, 0, F64, "output", 1, 4, "both", "lanczos")
     check_case(case)
     monkeypatch.setattr(_lanczos, "_REORTHOGONALIZE", False)
     with pytest.raises(NumericalError, match="found twice"):
@@ -151,7 +152,8 @@ def test_the_property_fails_without_reorthogonalization(monkeypatch: pytest.Monk
 
 def test_a_double_eigenvalue_is_found_twice() -> None:
     """Exact multiplicity: a network whose two hidden halves are identical (weights copied) has
-    repeated Hessian eigenvalues; Lanczos alone sees one copy, the deflation probe finds both."""
+    repeated Hessian eigenvalues; single-vector Lanczos sees one copy, the block run (two start
+    vectors) sees both."""
     base = MLP(input_dim=3, width=8, depth=1, activation="tanh").init(0)
     w, v = base.params["W1"], base.params["v"]
     twin = base.with_params(

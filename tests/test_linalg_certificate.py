@@ -76,3 +76,48 @@ def test_a_triple_eigenvalue_is_returned_three_times() -> None:
         spectrum.eigenvalues, spectrum.error_bounds, truths, strict=True
     ):
         assert abs(value - truth) <= bound
+
+
+def _probes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the deflation probes (runs on the complement of vectors already found)."""
+    real = _lanczos._solve
+    calls: list[int] = []
+
+    def counted(plan, locked, *args):  # type: ignore[no-untyped-def]
+        if locked is not None:
+            calls.append(locked.shape[1])
+        return real(plan, locked, *args)
+
+    monkeypatch.setattr(_lanczos, "_solve", counted)
+    return calls
+
+
+def test_copies_seen_by_the_block_start_the_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The block of two sees two copies of 7, which may be copies of one eigenvalue: the probe
+    runs (in floating point the block run often finds the third copy too -- rounding seeds the
+    direction -- but only the probe is meant to rely on)."""
+    entries = [7.0, 7.0, 7.0, 6.0, *np.linspace(-3.0, 5.0, 40).tolist()]
+    probes = _probes(monkeypatch)
+    spectrum = lanczos(_diagonal(entries), k_top=4, k_bottom=0, tol=1e-12)
+    assert spectrum.eigenvalues == pytest.approx((6.0, 7.0, 7.0, 7.0), abs=1e-10)
+    assert probes
+
+
+def test_distinct_top_values_are_found_without_a_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A spectrum whose top five are simple and apart: the block run alone returns them (no
+    probe, fewer products), each within its bound; a double fifth value starts the probe."""
+    rng = np.random.default_rng(3)
+    tail = np.sort(rng.uniform(-1.0, 1.0, 400)).tolist()
+    simple = [2.0, 1.9, 1.8, 1.7, 1.6, *tail]
+    probes = _probes(monkeypatch)
+    spectrum = lanczos(_diagonal(simple), k_top=5, k_bottom=0, tol=1e-10)
+    assert probes == []
+    truths = (1.6, 1.7, 1.8, 1.9, 2.0)
+    for value, bound, truth in zip(
+        spectrum.eigenvalues, spectrum.error_bounds, truths, strict=True
+    ):
+        assert abs(value - truth) <= bound
+    double = [2.0, 1.9, 1.8, 1.7, 1.7, *tail]
+    spectrum = lanczos(_diagonal(double), k_top=5, k_bottom=0, tol=1e-10)
+    assert probes
+    assert spectrum.eigenvalues == pytest.approx((1.7, 1.7, 1.8, 1.9, 2.0), abs=1e-9)

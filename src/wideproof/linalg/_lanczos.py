@@ -17,15 +17,22 @@ wanted Ritz value at the wanted ends has
 :math:`\\beta_j|e_j^Ts| \\le \\max(\\mathtt{tol}, 4\\varepsilon)\\max|\\theta|` (:math:`\\varepsilon`
 of the working precision: a residual below it is not meaningful), or when the Krylov space is the
 whole space.  When the basis reaches ``max_basis`` vectors it restarts from the sum of the wanted
-Ritz vectors; a ``max_matvecs`` budget that runs out raises :class:`NumericalError`.
+Ritz vectors (and, for a block, random combinations of them); a ``max_matvecs`` budget that
+runs out raises :class:`NumericalError`.
 
-**Missed eigenvalues.**  Lanczos finds one vector per eigenspace, so a multiple eigenvalue appears
-once.  When more than one eigenvalue is wanted at an end, a *deflation probe* -- Lanczos from a new
-random vector in the orthogonal complement of the pairs found so far -- looks for the best value
-left at each such end; while it finds one beyond the current :math:`k`-th (by more than the
-tolerance), the value is added and the probe repeats.  A random start has a component along every
-eigenvector with probability one, so an eigenvalue beyond the returned ones is missed only with
-probability zero, not never: no matrix-free method can prove the absence of an eigenvalue.
+**Missed eigenvalues.**  Single-vector Lanczos finds one vector per eigenspace, so a multiple
+eigenvalue appears once.  When more than one eigenvalue is wanted at an end, the run is a *block*
+Lanczos run from :data:`BLOCK` random vectors, which sees up to :data:`BLOCK` copies of each
+eigenvalue (Golub & Underwood 1977; the advice of PRIMME and SLEPc for multiple eigenvalues: a
+block at least the multiplicity).  When two neighbouring wanted values may be copies of one
+eigenvalue (their intervals, widened by the stopping residual, touch), a *deflation probe* --
+Lanczos from a new random vector in the orthogonal complement of the pairs found so far -- looks
+for the best value left at each such end; while it finds one beyond the current :math:`k`-th (by
+more than the tolerance), the value is added and the probe repeats.  A random start has a
+component along every eigenvector with probability one, so an eigenvalue beyond the returned
+ones is missed only with probability zero, not never: no matrix-free method can prove the absence
+of an eigenvalue.  (Before the block runs, every run with :math:`k > 1` ran the probe: about 40
+more products on the benchmark's top 5, ``benchmarks/RESULTS.md``.)
 Two eigenvalues at an end closer than the run resolves at its stopping residual (a gap near
 ``tol`` times the scale) are seen as one: the value returned is within its bound of one of them,
 not necessarily of the extreme one (measured with a gap of 1e-6 at ``tol=1e-6``: 8.4e-7 from
@@ -41,6 +48,7 @@ Eigenvalues are returned in ascending order.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +80,15 @@ FLOOR_EPS = 4
 """The iterations stop at a relative residual of ``max(tol, FLOOR_EPS * eps)``: a residual below a
 few units of the working precision's rounding of one product is not meaningful, and a smaller
 ``tol`` would only run the budget out."""
+
+BLOCK = 2
+"""Block size of the Lanczos runs when more than one eigenvalue is wanted at an end: a block of
+:math:`b` random start vectors sees :math:`\\min(m, b)` copies of an eigenvalue of multiplicity
+:math:`m`, so when no two neighbouring wanted values may be copies of one eigenvalue
+(:func:`_may_repeat`), none is repeated and the deflation probe is not needed.  On the
+loss Hessian of ``benchmarks/RESULTS.md`` (top 5 of a clustered spectrum at ``tol=1e-6``):
+block 2 took 68 products, block 3 81, block 5 110, single-vector Lanczos 54 plus about 40 for
+its probe."""
 
 _REORTHOGONALIZE = True
 """Private switch for tests that show what reorthogonalization prevents; never turned off."""
@@ -205,11 +222,14 @@ def lanczos(
         _REORTHOGONALIZE and (max(k_top, k_bottom) > 1 or cap == n),
         None if v0 is None else _given_start(v0, op),
     )
-    values, vectors, steps = _solve(plan, None, k_top, k_bottom, 0.0)
+    block = BLOCK if max(k_top, k_bottom) > 1 else 1
+    values, vectors, steps, repeat = _solve(plan, None, k_top, k_bottom, 0.0, block)
     want = min(n, k_top + k_bottom)
-    while vectors.shape[1] < n and (max(k_top, k_bottom) > 1 or len(values) < want):
+    while vectors.shape[1] < n and (repeat or len(values) < want):
         known = float(np.abs(values).max())  # the probes' residuals are relative to this scale
-        found, more, more_steps = _solve(plan, vectors, min(k_top, 1), min(k_bottom, 1), known)
+        found, more, more_steps, _ = _solve(
+            plan, vectors, min(k_top, 1), min(k_bottom, 1), known, 1
+        )
         steps += more_steps
         margin = stop * max(np.abs(values).max(), np.abs(found).max(), np.finfo(np.float64).tiny)
         improves = _improves(values, found, k_top, k_bottom, want, margin)
@@ -300,31 +320,73 @@ def _certify(op: LinearOperator, vectors: Tensor, reference: Operator | None) ->
 
 
 def _solve(
-    plan: _Plan, locked: Tensor | None, k_top: int, k_bottom: int, known: float
-) -> tuple[np.ndarray, Tensor, int]:
+    plan: _Plan, locked: Tensor | None, k_top: int, k_bottom: int, known: float, block: int
+) -> tuple[np.ndarray, Tensor, int, bool]:
     """Wanted Ritz values and vectors (columns) of ``op`` on the complement of ``locked``,
-    restarting when a run fills ``cap`` basis vectors; also the steps taken.  Residuals are
-    measured relative to the largest Ritz value, or ``known`` (a scale of the operator already
-    found) when that is larger."""
+    restarting when a run fills ``cap`` basis vectors; also the block steps taken, and whether
+    two wanted values at an end may be copies of one eigenvalue (:func:`_may_repeat`).
+    Residuals are measured relative to the largest Ritz value, or ``known`` (a scale of the
+    operator already found) when that is larger."""
     op, budget = plan.op, plan.budget
     dim = op.size - (0 if locked is None else locked.shape[1])
-    like = torch.empty(0, dtype=op.dtype, device=op.device)
-    if locked is None and plan.v0 is not None:
-        v = plan.v0
-    else:
-        v = _random_unit(op.size, like, plan.rng, None, locked)
+    block = min(block, dim)
+    given = plan.v0 if locked is None else None
+    start = _start_block(plan, block, locked, None if given is None else given.unsqueeze(1))
     steps = 0
     while True:
-        run = _run(plan, v, dim, locked, k_top, k_bottom, known)
+        run = _run(plan, start, dim, locked, k_top, k_bottom, known)
         steps += run.steps
         coeff = torch.as_tensor(run.s[:, run.wanted], dtype=op.dtype, device=op.device)
         ritz = run.basis.T @ coeff
         if run.done:
-            return run.theta[run.wanted], ritz, steps
+            repeat = _may_repeat(run, k_top, k_bottom, plan.stop)
+            return run.theta[run.wanted], ritz, steps, repeat
         if budget.left <= 0:
             raise budget.exhausted(float(np.max(run.residuals[run.wanted]) / run.scale))
-        v = ritz.sum(dim=1)
-        v = v / v.norm()
+        start = _start_block(plan, block, locked, ritz @ _restart_weights(plan, ritz, block))
+
+
+def _start_block(plan: _Plan, block: int, locked: Tensor | None, given: Tensor | None) -> Tensor:
+    """Orthonormal start vectors (rows): the columns of ``given`` first, then random ones
+    (orthogonal to ``locked`` and to each other) up to ``block``."""
+    op = plan.op
+    like = torch.empty(0, dtype=op.dtype, device=op.device)
+    rows: list[Tensor] = []
+    for col in [] if given is None else list(given.T):
+        v = col if not rows else _orthogonalize(col, torch.stack(rows), locked)
+        if float(v.norm()) > 0.0:
+            rows.append(v / v.norm())
+    while len(rows) < block:
+        rows.append(
+            _random_unit(op.size, like, plan.rng, torch.stack(rows) if rows else None, locked)
+        )
+    return torch.stack(rows[:block])
+
+
+def _restart_weights(plan: _Plan, ritz: Tensor, block: int) -> Tensor:
+    """Combinations of the wanted Ritz vectors to restart from: their sum, and for a block
+    random combinations (a fixed one such as a second partial sum could cancel the second copy
+    of a repeated eigenvalue)."""
+    count = ritz.shape[1]
+    weights = np.ones((count, block))
+    if block > 1:
+        weights[:, 1:] = plan.rng.standard_normal((count, block - 1))
+    return torch.as_tensor(weights, dtype=ritz.dtype, device=ritz.device)
+
+
+def _may_repeat(run: _Run, k_top: int, k_bottom: int, stop: float) -> bool:
+    """Whether two neighbouring wanted Ritz values at an end lie within their residuals (plus the
+    stopping residual) of each other -- possibly two copies of one eigenvalue, of which a block
+    of size :math:`b` sees at most :math:`b`."""
+    theta, res = run.theta, run.residuals
+    margin = stop * run.scale
+    ends = [np.arange(min(k_bottom, len(theta)))]
+    ends.append(np.arange(max(len(theta) - k_top, 0), len(theta)))
+    for idx in ends:
+        for i, j in itertools.pairwise(idx):
+            if theta[j] - theta[i] <= res[i] + res[j] + margin:
+                return True
+    return False
 
 
 @dataclass
@@ -341,61 +403,113 @@ class _Run:
 
 def _run(
     plan: _Plan,
-    v: Tensor,
+    start: Tensor,
     dim: int,
     locked: Tensor | None,
     k_top: int,
     k_bottom: int,
     known: float,
 ) -> _Run:
-    """One Lanczos run of at most ``plan.cap`` steps from the unit vector ``v``, orthogonal to
-    ``locked`` (columns) in a space of dimension ``dim``.
+    """One (block) Lanczos run of at most ``plan.cap`` basis vectors from the orthonormal rows of
+    ``start`` (:math:`b` of them), orthogonal to ``locked`` (columns), in a space of dimension
+    ``dim``.
 
-    The first time the Krylov space becomes invariant (:math:`\\beta_j \\le` the stopping
-    threshold) before filling the space, the run continues from a fresh random vector orthogonal
-    to it (a zero off-diagonal in :math:`T`): a start vector with no component along some
-    eigenvectors would otherwise hide their eigenvalues.
+    Block step :math:`j` (Golub & Underwood 1977, *The block Lanczos method for computing
+    eigenvalues*; Parlett 1998, ch. 13.12): :math:`W = AV_j - V_jA_j - V_{j-1}B_j^T` with
+    :math:`A_j = V_j^TAV_j`, then :math:`W = V_{j+1}B_{j+1}` (QR), so that :math:`T` is block
+    tridiagonal with diagonal blocks :math:`A_j` and sub-diagonal blocks :math:`B_{j+1}`, and a
+    Ritz pair :math:`(\\theta, V s)` has residual :math:`\\|B_{j+1}s_{last}\\|`.  For :math:`b = 1`
+    this is the three-term recurrence with :math:`\\beta_j = \\|w\\|`.
+
+    The first time the Krylov space becomes invariant in a direction (:math:`|(B_{j+1})_{ii}|
+    \\le` the stopping threshold) before filling the space, the run continues from a fresh
+    random direction orthogonal to it (a zero coupling in :math:`T`): a start with no component
+    along some eigenvectors would otherwise hide their eigenvalues.  Later such directions of a
+    block are replaced the same way when the run goes on.
     """
     op, stop, budget = plan.op, plan.stop, plan.budget
     cap = min(plan.cap, dim)
     fresh = True
     basis = torch.empty(cap, op.size, dtype=op.dtype, device=op.device)
-    alphas: list[float] = []
-    betas: list[float] = []
-    prev, cur = torch.zeros_like(v), v
-    for j in range(cap):
-        basis[j] = cur
-        w = op.matvec(cur)
-        alpha = float(cur @ w)
-        # fused updates on a vector of our own (the product may be the operator's own tensor);
+    t = np.zeros((0, 0))
+    cur, prev = start, None
+    coupling = np.zeros((0, 0))  # B_j, the previous block's residual in the current block
+    j = 0
+    while True:
+        cur = cur[: cap - j]
+        b = cur.shape[0]
+        basis[j : j + b] = cur
+        w = torch.stack([op.matvec(row) for row in cur]) if b > 1 else op.matvec(cur[0])[None]
+        a = (cur @ w.T).double().cpu().numpy()
+        a = 0.5 * (a + a.T)
+        # fused updates on a tensor of our own (the product may be the operator's own tensor);
         # each P-sized temporary spared is a fresh allocation spared
-        w = torch.add(w, cur, alpha=-alpha)
-        if j > 0:
-            w.sub_(prev, alpha=betas[-1])
+        w = torch.addmm(w, torch.as_tensor(a, dtype=op.dtype, device=op.device), cur, alpha=-1)
+        if prev is not None:
+            back = torch.as_tensor(coupling[:b], dtype=op.dtype, device=op.device)
+            w.addmm_(back, prev, alpha=-1)
         if plan.reorthogonalize:
-            w = _orthogonalize(w, basis[: j + 1], locked)
-        beta = float(w.norm())
-        if not (math.isfinite(alpha) and math.isfinite(beta)):
+            w = torch.stack([_orthogonalize(row, basis[: j + b], locked) for row in w])
+        nxt, r = _orthonormal_rows(w)
+        if not (np.isfinite(a).all() and np.isfinite(r).all()):
             raise NumericalError(f"the operator returned NaN or Inf at Lanczos step {j + 1}")
-        alphas.append(alpha)
-        theta, s = _tridiagonal_eigh(alphas, betas)
+        t = _extend(t, a, coupling)
+        theta, s = np.linalg.eigh(t)
         scale = max(abs(theta[0]), abs(theta[-1]), known, np.finfo(np.float64).tiny)
-        residuals = beta * np.abs(s[-1, :])
+        residuals = np.linalg.norm(r @ s[-b:, :], axis=0)
         wanted = _wanted(len(theta), k_top, k_bottom)
-        if fresh and beta <= stop * scale and j + 1 < min(dim, cap) and budget.left > 0:
+        j += b
+        flat = np.abs(np.diag(r)) <= stop * scale
+        room = j < min(dim, cap) and budget.left > 0
+        if fresh and flat.any() and room:
             fresh = False  # invariant subspace: continue from a fresh direction
-            betas.append(0.0)
-            prev, cur = (
-                torch.zeros_like(cur),
-                _random_unit(op.size, cur, plan.rng, basis[: j + 1], locked),
-            )
+            r[flat] = 0.0
+            nxt = _replace_rows(plan, nxt, flat, basis[:j], locked)
+            prev, cur, coupling = cur, nxt, r
             continue
-        done = j + 1 == dim or bool(np.all(residuals[wanted] <= stop * scale))
-        if done or j + 1 == cap or budget.left <= 0:
-            return _Run(theta, s, residuals, wanted, scale, basis[: j + 1], j + 1, done)
-        betas.append(beta)
-        prev, cur = cur, w.div_(beta)
-    raise NumericalError(f"lanczos: a run of {cap} steps ended without a result")
+        done = j == dim or bool(np.all(residuals[wanted] <= stop * scale))
+        if done or j >= cap or budget.left <= 0:
+            return _Run(theta, s, residuals, wanted, scale, basis[:j], j, done)
+        if flat.any():
+            r[flat] = 0.0
+            nxt = _replace_rows(plan, nxt, flat, basis[:j], locked)
+        prev, cur, coupling = cur, nxt, r
+
+
+def _orthonormal_rows(w: Tensor) -> tuple[Tensor, np.ndarray]:
+    """:math:`W = V B` with orthonormal rows :math:`V` (as rows) and upper-triangular :math:`B`
+    (in float64): the norm for one row, Householder QR for a block."""
+    if w.shape[0] == 1:
+        beta = float(w.norm())
+        return (w / beta if beta > 0.0 else w), np.array([[beta]])
+    q, r = torch.linalg.qr(w.T)
+    return q.T, r.double().cpu().numpy()
+
+
+def _replace_rows(
+    plan: _Plan, rows: Tensor, flat: np.ndarray, basis: Tensor, locked: Tensor | None
+) -> Tensor:
+    """``rows`` with the rows marked ``flat`` replaced by random unit vectors orthogonal to the
+    basis, to ``locked`` and to the other rows."""
+    out = rows.clone()
+    for i in np.flatnonzero(flat):
+        others = torch.cat([basis, out[np.arange(len(out)) != i]])
+        out[i] = _random_unit(out.shape[1], out, plan.rng, others, locked)
+    return out
+
+
+def _extend(t: np.ndarray, a: np.ndarray, coupling: np.ndarray) -> np.ndarray:
+    """The block-tridiagonal :math:`T` with the diagonal block ``a`` appended below ``coupling``
+    (:math:`B_j`, rows of the new block against the previous block's columns)."""
+    m, b = t.shape[0], a.shape[0]
+    out = np.zeros((m + b, m + b))
+    out[:m, :m] = t
+    out[m:, m:] = a
+    if m:
+        p = coupling.shape[1]
+        out[m:, m - p : m] = coupling[:b]
+        out[m - p : m, m:] = coupling[:b].T
+    return out
 
 
 def _orthogonalize(w: Tensor, basis: Tensor, locked: Tensor | None) -> Tensor:
