@@ -449,7 +449,7 @@ def _run(
             back = torch.as_tensor(coupling[:b], dtype=op.dtype, device=op.device)
             w.addmm_(back, prev, alpha=-1)
         if plan.reorthogonalize:
-            w = torch.stack([_orthogonalize(row, basis[: j + b], locked) for row in w])
+            w = _orthogonalize(w, basis[: j + b], locked)
         nxt, r = _orthonormal_rows(w)
         if not (np.isfinite(a).all() and np.isfinite(r).all()):
             raise NumericalError(f"the operator returned NaN or Inf at Lanczos step {j + 1}")
@@ -513,14 +513,16 @@ def _extend(t: np.ndarray, a: np.ndarray, coupling: np.ndarray) -> np.ndarray:
 
 
 def _orthogonalize(w: Tensor, basis: Tensor, locked: Tensor | None) -> Tensor:
-    """``w`` minus its components along ``basis`` (rows) and ``locked`` (columns): classical
-    Gram-Schmidt, repeated once when it removed much ("twice is enough")."""
+    """``w`` (a vector, or vectors as rows) minus its components along ``basis`` (rows) and
+    ``locked`` (columns): classical Gram-Schmidt, repeated once when it removed much from some
+    row ("twice is enough").  A block is orthogonalized at once: one pass over the basis for all
+    its rows."""
     for _ in range(2):
-        before = float(w.norm())
-        w = w - basis.T @ (basis @ w)
+        before = w.norm(dim=-1)
+        w = w - (w @ basis.T) @ basis
         if locked is not None:
-            w = w - locked @ (locked.T @ w)
-        if float(w.norm()) > 0.7 * before:
+            w = w - (w @ locked) @ locked.T
+        if bool((w.norm(dim=-1) > 0.7 * before).all()):
             break
     return w
 
