@@ -108,25 +108,27 @@ def mlp_loss_hvp(
         inputs, slope, second = hidden[l - 1]
         layers.append(_buffers(params, f"W{l}", ntk, inputs, slope * grad, slope, second * grad))
     layers.reverse()  # input layer first, output layer last
-    offsets, start = {}, 0
-    for key, value in params.items():
-        offsets[key] = (start, value.shape)
-        start += value.numel()
+    sizes = [value.numel() for value in params.values()]
+    index = {key: i for i, key in enumerate(params)}
 
-    def block(flat: Tensor, key: str) -> Tensor:
-        begin, shape = offsets[key]
-        return flat[begin : begin + math.prod(shape)].view(shape)
+    def views(flat: Tensor) -> tuple[list[Tensor], list[Tensor | None]]:
+        """Each layer's weight block (matrix-shaped) and bias block of a flat vector."""
+        parts = torch.split(flat, sizes)
+        weights = [parts[index[layer.weight]].view(layer.matrix.shape) for layer in layers]
+        biases = [None if layer.bias is None else parts[index[layer.bias]] for layer in layers]
+        return weights, biases
 
     def hvp(u: Tensor) -> Tensor:
         result = torch.empty_like(u)
+        u_w, u_b = views(u)
+        out_w, out_b = views(result)
         below: _Layer | None = None
-        for layer in layers:  # forward: z-dot and h-dot
+        for layer, weight, bias in zip(layers, u_w, u_b, strict=True):  # z-dot and h-dot
             z_dot, s = layer.z_dot, layer.scale
-            weight = block(u, layer.weight).T
-            if layer.bias is None:
-                torch.addmm(z_dot, layer.inputs, weight, beta=0.0, alpha=s, out=z_dot)
+            if bias is None:
+                torch.addmm(z_dot, layer.inputs, weight.T, beta=0.0, alpha=s, out=z_dot)
             else:
-                torch.addmm(block(u, layer.bias), layer.inputs, weight, alpha=s, out=z_dot)
+                torch.addmm(bias, layer.inputs, weight.T, alpha=s, out=z_dot)
             if below is not None and below.h_dot is not None:
                 z_dot.addmm_(below.h_dot, layer.matrix.T, alpha=s)
             if layer.h_dot is not None and layer.slope is not None:
@@ -135,10 +137,10 @@ def mlp_loss_hvp(
         torch.mul(layers[-1].z_dot, factor, out=layers[-1].delta_dot)
         for i in range(len(layers) - 1, -1, -1):  # backward: delta-dot and the gradient's dot
             layer, s = layers[i], layers[i].scale
-            grad_w = block(result, layer.weight)
+            grad_w, grad_b = out_w[i], out_b[i]
             torch.addmm(grad_w, layer.delta_dot.T, layer.inputs, beta=0.0, alpha=s, out=grad_w)
-            if layer.bias is not None:
-                torch.sum(layer.delta_dot, 0, out=block(result, layer.bias))
+            if grad_b is not None:
+                torch.sum(layer.delta_dot, 0, out=grad_b)
             if i == 0:
                 break
             lower = layers[i - 1]
@@ -147,7 +149,7 @@ def mlp_loss_hvp(
             grad_w.addmm_(layer.delta.T, lower.h_dot, alpha=s)
             g_dot = layer.g_dot
             torch.addmm(g_dot, layer.delta_dot, layer.matrix, beta=0.0, alpha=s, out=g_dot)
-            g_dot.addmm_(layer.delta, block(u, layer.weight), alpha=s)
+            g_dot.addmm_(layer.delta, u_w[i], alpha=s)
             torch.mul(lower.curvature, lower.z_dot, out=lower.delta_dot)
             lower.delta_dot.addcmul_(lower.slope, g_dot)
         return result

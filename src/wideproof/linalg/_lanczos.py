@@ -439,15 +439,23 @@ def _run(
         cur = cur[: cap - j]
         b = cur.shape[0]
         basis[j : j + b] = cur
-        w = torch.stack([op.matvec(row) for row in cur]) if b > 1 else op.matvec(cur[0])[None]
-        a = (cur @ w.T).double().cpu().numpy()
-        a = 0.5 * (a + a.T)
         # fused updates on a tensor of our own (the product may be the operator's own tensor);
         # each P-sized temporary spared is a fresh allocation spared
-        w = torch.addmm(w, torch.as_tensor(a, dtype=op.dtype, device=op.device), cur, alpha=-1)
-        if prev is not None:
-            back = torch.as_tensor(coupling[:b], dtype=op.dtype, device=op.device)
-            w.addmm_(back, prev, alpha=-1)
+        if b == 1 and (prev is None or prev.shape[0] == 1):  # the three-term recurrence
+            w = op.matvec(cur[0])
+            alpha = float(cur[0] @ w)
+            a = np.array([[alpha]])
+            w = torch.add(w, cur[0], alpha=-alpha)[None]
+            if prev is not None:
+                w.sub_(prev, alpha=float(coupling[0, 0]))
+        else:
+            w = torch.stack([op.matvec(row) for row in cur])
+            a = (cur @ w.T).double().cpu().numpy()
+            a = 0.5 * (a + a.T)
+            w = torch.addmm(w, torch.as_tensor(a, dtype=op.dtype, device=op.device), cur, alpha=-1)
+            if prev is not None:
+                back = torch.as_tensor(coupling[:b], dtype=op.dtype, device=op.device)
+                w.addmm_(back, prev, alpha=-1)
         if plan.reorthogonalize:
             w = _orthogonalize(w, basis[: j + b], locked)
         nxt, r = _orthonormal_rows(w)
