@@ -50,11 +50,14 @@ def pin_threads() -> None:
         pass
 
 
-def timed(fn: Callable[[], Any], repeats: int) -> tuple[Any, list[float]]:
-    """Run ``fn`` ``repeats`` times; return the last result and the wall times in seconds."""
+def timed(
+    fn: Callable[[], Any], repeats: int, min_total_s: float = 0.0, max_repeats: int = 50
+) -> tuple[Any, list[float]]:
+    """Run ``fn`` ``repeats`` times, and more (up to ``max_repeats``) until the runs add up to
+    ``min_total_s``; return the last result and the wall times in seconds."""
     times: list[float] = []
     out: Any = None
-    for _ in range(repeats):
+    while len(times) < repeats or (sum(times) < min_total_s and len(times) < max_repeats):
         t0 = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t0)
