@@ -253,3 +253,22 @@ def test_multi_output_index() -> None:
         hess = torch.autograd.functional.hessian(lambda f, k=k: model.apply_flat(f, x)[k], w)
         hp = hessian_mp(model, x, output_index=k)
         assert max_relative_deviation(hp.hessian, hess.numpy()) < 1e-12
+
+
+def test_modules_are_refused_with_a_typed_error() -> None:
+    """A raw ``nn.Module`` (an AttributeError before) and its ``from_module`` wrapper get a
+    ConfigError naming the measures that do take modules."""
+    from torch import nn
+
+    from wideproof.certify import certified_hessian_norm, hessian_mp
+    from wideproof.errors import ConfigError
+    from wideproof.families import from_module
+
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double()
+    x = torch.zeros(3, dtype=torch.float64)
+    for model in (net, from_module(net, input_shape=(3,))):
+        for call in (lambda m: hessian_mp(m, x), lambda m: certified_hessian_norm(m, x)):
+            with pytest.raises(ConfigError, match="hessian_norm or hessian_eigs"):
+                call(model)
+    with pytest.raises(ConfigError, match="expected a wideproof Model; got str"):
+        hessian_mp("mlp", x)  # type: ignore[arg-type]

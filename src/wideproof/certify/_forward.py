@@ -24,7 +24,7 @@ from ._jet import Jet, jet_sum
 from ._scalar import Backend, S
 from ._translate import translate
 
-__all__ = ["MAX_PARAMS", "model_jet"]
+__all__ = ["MAX_PARAMS", "exact_model", "model_jet"]
 
 MAX_PARAMS = 500
 """The largest model (number of parameters) the high-precision and certified paths accept."""
@@ -32,14 +32,37 @@ MAX_PARAMS = 500
 _Derivs = tuple[Callable[[S], S], Callable[[S], S], Callable[[S], S] | None]
 
 
+def exact_model(model: object) -> Model:
+    """``model`` if it is a :class:`Model` of a library family, whose formula this module
+    restates; a ``torch.nn.Module`` (or its :func:`~wideproof.families.from_module` wrapper) is
+    refused with :class:`ConfigError`: its forward pass is torch code, which exact and ball
+    arithmetic cannot re-evaluate."""
+    from torch import nn
+
+    from ..families._module import ModuleSpec
+
+    if isinstance(model, nn.Module) or (
+        isinstance(model, Model) and isinstance(model.spec, ModuleSpec)
+    ):
+        raise ConfigError(
+            "certify re-evaluates a library family's formula exactly; a torch.nn.Module's forward "
+            "is torch code it cannot restate. Use wideproof.measures.hessian_norm or hessian_eigs "
+            "(float64 residual-certified bounds) for your own modules"
+        )
+    if not isinstance(model, Model):
+        raise ConfigError(f"expected a wideproof Model; got {type(model).__name__}")
+    return model
+
+
 def model_jet(model: Model, x: Tensor, backend: Backend[S], output_index: int = 0) -> Jet[S]:
     """The jet of output ``output_index`` of ``model`` at the single input ``x`` (shape ``(d,)``).
 
     Raises:
-        ConfigError: more than :data:`MAX_PARAMS` parameters, a batched ``x``, a bad index or an
-            unsupported family.
+        ConfigError: not a library-family model (:func:`exact_model`), more than
+            :data:`MAX_PARAMS` parameters, a batched ``x``, a bad index or an unsupported family.
         AssumptionError: an activation that is not C^2 (its Hessian is not defined everywhere).
     """
+    model = exact_model(model)
     if model.num_params > MAX_PARAMS:
         raise ConfigError(
             f"model has {model.num_params} parameters; certify accepts at most "

@@ -18,7 +18,7 @@ from torch import Tensor
 
 from ..errors import ConfigError
 from ..families import Model
-from ._forward import model_jet
+from ._forward import exact_model, model_jet
 from ._scalar import MPMATH
 
 __all__ = ["Deviation", "HighPrecision", "hessian_mp", "max_relative_deviation"]
@@ -75,6 +75,7 @@ def hessian_mp(model: Model, x: Tensor, dps: int = 50, *, output_index: int = 0)
         ConfigError: ``dps < 16``, more than ``MAX_PARAMS`` parameters, a batched ``x``.
         AssumptionError: a non-C^2 activation.
     """
+    model = exact_model(model)
     if not isinstance(dps, int) or isinstance(dps, bool) or dps < 16:
         raise ConfigError(f"dps={dps!r} must be an int >= 16 (beyond float64)")
     n = model.num_params
