@@ -16,8 +16,9 @@ interleaved so that load from other processes hits both alike).
    passes in all).
 
 4. ``structured``: the loss-Hessian product of ``families.mlp_hessian`` (Pearlmutter's
-   R-operator written out layer by layer, work buffers allocated once) against the autograd one
-   of ``hvp_operator``, and one ``512x256 @ 256x256`` GEMM as the unit of cost.
+   R-operator written out layer by layer, work buffers allocated once) against the autograd ones
+   of ``hvp_operator`` and of the plain-Lanczos baseline of ``bench_equal_accuracy.py``, at
+   widths 64, 256 and 1024, with one ``(512 x m) @ (m x m)`` GEMM as the unit of cost.
 5. ``gap``: the quadratic (Kato-Temple) bound :math:`\\|r\\|^2/\\delta` with the gap
    :math:`\\delta = \\theta_1 - (\\theta_2 + \\|r_2\\|)` taken from the Ritz values, on
    :math:`Q\\,\\mathrm{diag}(\\lambda)Q^T` with a top pair :math:`1, 1 - g` that the Krylov space
@@ -180,36 +181,45 @@ def exp_reorth() -> None:
 
 
 def exp_structured() -> None:
+    from bench_equal_accuracy import _autograd_hvp
+
     from wideproof.families.mlp_hessian import mlp_loss_hvp
 
     print("## 4. loss-Hessian product: structured R-operator vs autograd, ms per product")
-    for dtype in (torch.float32, torch.float64):
-        net, X, Y = torch_problem(dtype)
-        model = wideproof_model(net)
-        Yw = Y.reshape(X.shape[0], -1)
-        structured = mlp_loss_hvp(model, X, Yw, 2.0 / X.shape[0])
-        autograd = hvp_operator(
-            lambda p, m=model: ((m.apply(p, X) - Yw) ** 2).sum() / X.shape[0], model.params
-        ).matvec
-        u = torch.randn(model.num_params, dtype=dtype, generator=torch.Generator().manual_seed(6))
-        a, b = structured(u), autograd(u)
-        diff = float((a - b).abs().max() / b.abs().max())
-        A = torch.randn(512, 256, dtype=dtype)
-        B = torch.randn(256, 256, dtype=dtype)
-        t = best_of(
-            {
-                "structured": lambda: structured(u),
-                "autograd": lambda: autograd(u),
-                "gemm": lambda: A @ B,
-            },
-            inner=3,
-        )
-        print(
-            f"  loss 32-256-256-10 {str(dtype)[6:]:8s} structured {1e3 * t['structured']:6.2f}  "
-            f"autograd {1e3 * t['autograd']:6.2f}  ratio {t['autograd'] / t['structured']:.2f}  "
-            f"(GEMM units {t['structured'] / t['gemm']:.1f} / {t['autograd'] / t['gemm']:.1f}; "
-            f"rel diff {diff:.1e})"
-        )
+    print("   (GEMM unit: one (512 x m) @ (m x m) product; an exact product's FLOP count is 6.5)")
+    for width in (64, 256, 1024):
+        for dtype in (torch.float32, torch.float64):
+            net, X, Y = torch_problem(dtype, (32, width, width, 10))
+            model = wideproof_model(net)
+            structured = mlp_loss_hvp(model, X, Y, 2.0 / X.shape[0])
+            library = hvp_operator(
+                lambda p, m=model: ((m.apply(p, X) - Y) ** 2).sum() / X.shape[0], model.params
+            ).matvec
+            baseline, _ = _autograd_hvp(net, X, Y)  # MSELoss(mean): 1/k of the two above
+            u = torch.randn(
+                model.num_params, dtype=dtype, generator=torch.Generator().manual_seed(6)
+            )
+            a, b = structured(u), library(u)
+            diff = float((a - b).abs().max() / b.abs().max())
+            A = torch.randn(512, width, dtype=dtype)
+            B = torch.randn(width, width, dtype=dtype)
+            t = best_of(
+                {
+                    "structured": lambda: structured(u),
+                    "library": lambda: library(u),
+                    "baseline": lambda: baseline(u),
+                    "gemm": lambda: A @ B,
+                },
+                inner=3,
+            )
+            units = t["structured"] / t["gemm"]
+            print(
+                f"  width {width:5d} {str(dtype)[6:]:8s} structured {1e3 * t['structured']:7.2f}  "
+                f"autograd: library {1e3 * t['library']:7.2f}, baseline "
+                f"{1e3 * t['baseline']:7.2f} ({t['baseline'] / t['structured']:.2f}x)  "
+                f"GEMM unit {1e3 * t['gemm']:.3f} (structured {units:.1f} units; "
+                f"rel diff {diff:.1e})"
+            )
 
 
 def exp_gap() -> None:
