@@ -121,3 +121,18 @@ def test_distinct_top_values_are_found_without_a_probe(monkeypatch: pytest.Monke
     spectrum = lanczos(_diagonal(double), k_top=5, k_bottom=0, tol=1e-10)
     assert probes
     assert spectrum.eigenvalues == pytest.approx((1.7, 1.7, 1.8, 1.9, 2.0), abs=1e-9)
+
+
+def test_a_capped_block_run_restarts_and_keeps_both_copies() -> None:
+    """A basis capped at 24 vectors forces the block run to restart (from the sum and a random
+    combination of its Ritz vectors); the top four -- a double eigenvalue among them -- still
+    come out within their bounds, both copies included."""
+    rng = np.random.default_rng(5)
+    entries = [3.0, 2.5, 2.5, 2.2, *np.sort(rng.uniform(-1.0, 2.0, 300)).tolist()]
+    spectrum = lanczos(_diagonal(entries), k_top=4, k_bottom=0, tol=1e-10, max_basis=24)
+    assert spectrum.matvecs > 24
+    truths = (2.2, 2.5, 2.5, 3.0)
+    for value, bound, truth in zip(
+        spectrum.eigenvalues, spectrum.error_bounds, truths, strict=True
+    ):
+        assert abs(value - truth) <= bound

@@ -15,10 +15,11 @@ Gram-Schmidt passes (15-20% of the float32 loss-Hessian solve of ``benchmarks/RE
 measurement under load).  The iteration stops when every
 wanted Ritz value at the wanted ends has
 :math:`\\beta_j|e_j^Ts| \\le \\max(\\mathtt{tol}, 4\\varepsilon)\\max|\\theta|` (:math:`\\varepsilon`
-of the working precision: a residual below it is not meaningful), or when the Krylov space is the
-whole space.  When the basis reaches ``max_basis`` vectors it restarts from the sum of the wanted
-Ritz vectors (and, for a block, random combinations of them); a ``max_matvecs`` budget that
-runs out raises :class:`NumericalError`.
+of the working precision: a residual below it is not meaningful; for a block run the residual is
+:math:`\\|B_{j+1}s_{last}\\|`, see :func:`_run`), or when the Krylov space is the whole space.
+When the basis reaches ``max_basis`` vectors it restarts from the sum of the wanted Ritz vectors
+(and, for a block, random combinations of them); a ``max_matvecs`` budget that runs out raises
+:class:`NumericalError`.
 
 **Missed eigenvalues.**  Single-vector Lanczos finds one vector per eigenspace, so a multiple
 eigenvalue appears once.  When more than one eigenvalue is wanted at an end, the run is a *block*
@@ -87,8 +88,8 @@ BLOCK = 2
 :math:`m`, so when no two neighbouring wanted values may be copies of one eigenvalue
 (:func:`_may_repeat`), none is repeated and the deflation probe is not needed.  On the
 loss Hessian of ``benchmarks/RESULTS.md`` (top 5 of a clustered spectrum at ``tol=1e-6``):
-block 2 took 68 products, block 3 81, block 5 110, single-vector Lanczos 54 plus about 40 for
-its probe."""
+block 2 took 66-68 products, block 3 81, block 5 110, single-vector Lanczos 54 plus about 40
+for its probe."""
 
 _REORTHOGONALIZE = True
 """Private switch for tests that show what reorthogonalization prevents; never turned off."""
@@ -323,8 +324,9 @@ def _solve(
     plan: _Plan, locked: Tensor | None, k_top: int, k_bottom: int, known: float, block: int
 ) -> tuple[np.ndarray, Tensor, int, bool]:
     """Wanted Ritz values and vectors (columns) of ``op`` on the complement of ``locked``,
-    restarting when a run fills ``cap`` basis vectors; also the block steps taken, and whether
-    two wanted values at an end may be copies of one eigenvalue (:func:`_may_repeat`).
+    restarting when a run fills ``cap`` basis vectors; also the steps taken (basis vectors: a
+    block step adds ``block``), and whether two wanted values at an end may be copies of one
+    eigenvalue (:func:`_may_repeat`).
     Residuals are measured relative to the largest Ritz value, or ``known`` (a scale of the
     operator already found) when that is larger."""
     op, budget = plan.op, plan.budget
@@ -354,7 +356,7 @@ def _start_block(plan: _Plan, block: int, locked: Tensor | None, given: Tensor |
     rows: list[Tensor] = []
     for col in [] if given is None else list(given.T):
         v = col if not rows else _orthogonalize(col, torch.stack(rows), locked)
-        if float(v.norm()) > 0.0:
+        if float(v.norm()) > 1e-6 * float(col.norm()):  # else dependent: a random row instead
             rows.append(v / v.norm())
     while len(rows) < block:
         rows.append(
