@@ -133,6 +133,23 @@ def _float64_operator(
     return _operator(exact, x64, of, as64, loss, loss_reduction=loss_reduction)
 
 
+def _exact_operator(
+    op: LinearOperator,
+    model: Model,
+    x: object,
+    of: Of,
+    targets: Tensor | None,
+    loss: LossLike,
+    *,
+    loss_reduction: Reduction | None = None,
+) -> LinearOperator:
+    """``op`` (the model's operator) when the model is float64, else :func:`_float64_operator`:
+    the operator of the exact Hessian at the model's weights, for dense and exact measures."""
+    if model.dtype == torch.float64:
+        return op
+    return _float64_operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
+
+
 def _check_common(
     model: object, x: object, method: str, tol: float, seed: int, max_matvecs: int
 ) -> Model:
@@ -209,15 +226,10 @@ def hessian_eigs(
         raise ConfigError(
             "method='power' only gives the eigenvalue of largest magnitude; use hessian_norm"
         )
-    low = model.dtype != torch.float64
     if chosen == "dense":
         n = op.size
         check_memory(f"the dense {n}x{n} Hessian", 3 * n * n * 8)
-        exact = (
-            _float64_operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
-            if low
-            else op
-        )
+        exact = _exact_operator(op, model, x, of, targets, loss, loss_reduction=loss_reduction)
         full = dense_spectrum(dense_matrix(exact))
         idx = sorted(set(range(k_bottom)) | set(range(n - k_top, n)))
         return Spectrum(
@@ -247,7 +259,7 @@ def hessian_eigs(
             v0=start,
         )
 
-    if low:
+    if model.dtype != torch.float64:
         return solve(op, reference, max_matvecs)
     copy = _float32_copy(model, x, targets)
     if tol < SINGLE_ITERATION_TOL or return_vectors or copy is None or which == "both":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import torch
 from torch import Tensor
 
 from .._validate import one_of, positive_int
@@ -25,7 +24,7 @@ from ..linalg import (
 )
 from ..linalg._data import Reduction
 from ._checks import ModelLike
-from ._hessian import LossLike, Of, _check_common, _float64_operator, _operator
+from ._hessian import LossLike, Of, _check_common, _exact_operator, _operator
 
 __all__ = ["hessian_density", "hessian_trace"]
 
@@ -80,12 +79,7 @@ def hessian_trace(
     one_of("method", method, ("auto", "hutchpp", "hutchinson", "exact"))
     op = _operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
     if method == "exact" or (method == "auto" and matvecs >= op.size):
-        low = model.dtype != torch.float64
-        exact = (
-            _float64_operator(model, x, of, targets, loss, loss_reduction=loss_reduction)
-            if low
-            else op
-        )
+        exact = _exact_operator(op, model, x, of, targets, loss, loss_reduction=loss_reduction)
         return exact_trace(exact)
     estimator = hutchinson if method == "hutchinson" else hutchpp
     return estimator(op, matvecs, seed=seed, confidence=confidence)
