@@ -271,4 +271,4 @@ def test_modules_are_refused_with_a_typed_error() -> None:
             with pytest.raises(ConfigError, match="hessian_norm or hessian_eigs"):
                 call(model)
     with pytest.raises(ConfigError, match="expected a wideproof Model; got str"):
-        hessian_mp("mlp", x)  # type: ignore[arg-type]
+        hessian_mp("mlp", x)  # type: ignore[arg-type]  # the wrong type is the point

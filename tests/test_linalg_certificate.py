@@ -83,7 +83,7 @@ def _probes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     real = _lanczos._solve
     calls: list[int] = []
 
-    def counted(plan, locked, *args):  # type: ignore[no-untyped-def]
+    def counted(plan: object, locked: torch.Tensor | None, *args: object) -> object:
         if locked is not None:
             calls.append(locked.shape[1])
         return real(plan, locked, *args)
